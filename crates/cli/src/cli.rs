@@ -1,0 +1,123 @@
+//! Command-line interface definition (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// LogSentinel: real-time log monitoring and intrusion detection.
+#[derive(Debug, Parser)]
+#[command(name = "logsentinel", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every supported log format with an example line.
+    Formats,
+    /// Show the detected format and the parsed (ECS) fields of log lines.
+    Parse(ParseArgs),
+    /// Generate realistic log traffic with injected attacks and a ground-truth file.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ParseOutput {
+    /// One line per event: location, format, time and fields.
+    Table,
+    /// One nested ECS JSON object per line.
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Log files, glob patterns (quoted) or `-` for standard input. Gzip is
+    /// recognised by its content.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<String>,
+
+    /// Format of the input: `auto` (detect per input, fall back per line) or
+    /// a name from `logsentinel formats`.
+    #[arg(long, default_value = "auto", value_name = "NAME")]
+    pub format: String,
+
+    /// Time zone for timestamps that carry no offset (syslog, Windows,
+    /// error logs): `local`, `UTC`, an IANA name such as `Europe/Berlin`, or
+    /// an offset such as `+02:00`.
+    #[arg(long, default_value = "local", value_name = "ZONE")]
+    pub tz: String,
+
+    /// Lines longer than this are truncated (and tagged `truncated`).
+    #[arg(long, default_value_t = logsentinel_ingest::DEFAULT_MAX_LINE, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output style.
+    #[arg(long, short, value_enum, default_value_t = ParseOutput::Table)]
+    pub output: ParseOutput,
+
+    /// Print only counts per input (formats, lines the heuristic alone
+    /// understood, truncated and undecodable lines), not the events.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Do not print the per-input summary on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Directory to write the logs and `truth.jsonl` into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Lines to write per log kind (batch mode).
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub lines: u64,
+
+    /// Seed: the same seed gives byte-identical output.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Log kinds to write, comma-separated: apache, auth, asa.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "apache,auth,asa",
+        value_name = "KINDS"
+    )]
+    pub kinds: Vec<String>,
+
+    /// Time of the first line (RFC 3339) in batch mode; default
+    /// 2024-01-15T10:00:00Z, so that a seed always gives the same bytes.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+
+    /// Fraction of lines that belong to attacks (0 to 0.5; default 0.04).
+    #[arg(long, value_name = "FRACTION")]
+    pub attack_share: Option<f64>,
+
+    /// Append live to the files at this many lines per second (all kinds
+    /// together), stamped with the current time. Needs --follow.
+    #[arg(long, value_name = "LINES_PER_SEC", requires = "follow")]
+    pub rate: Option<f64>,
+
+    /// Keep appending live (until Ctrl-C, or --duration).
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Stop following after this many seconds.
+    #[arg(long, value_name = "SECS", requires = "follow")]
+    pub duration: Option<f64>,
+}

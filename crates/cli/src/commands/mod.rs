@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod formats;
+pub mod parse;
+pub mod simulate;

@@ -1,0 +1,263 @@
+//! `logsentinel parse`: detected format and parsed fields of log lines, as
+//! a human table, ECS NDJSON, or counts only (`--stats`).
+
+use std::io::{self, Write};
+use std::time::Instant;
+
+use anyhow::Context;
+use logsentinel_core::{
+    Event, FieldValue, Format, LineParser, ParseCtx, Timestamp, detect_format, ecs_json,
+};
+use logsentinel_ingest::{IngestError, LineBatch, LineReader, Source};
+
+use crate::cli::{InputArgs, ParseArgs, ParseOutput};
+use crate::pipeline::{self, BatchParser, ParseStats};
+use crate::text::kv_value;
+use crate::{Failure, tz};
+
+/// Parses every input; returns whether any input failed (exit status 2).
+pub fn run(args: &ParseArgs) -> anyhow::Result<bool> {
+    let common = Common::new(&args.input)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    let mut failed = false;
+    let mut total = ParseStats::default();
+    let started = Instant::now();
+    for source in logsentinel_ingest::expand_args(&args.input.inputs) {
+        let source = match source {
+            Ok(s) => s,
+            Err(e) => {
+                report_input_error(&e);
+                failed = true;
+                continue;
+            }
+        };
+        match parse_one(&common, args, &source, &mut out) {
+            Ok(stats) => total.add(&stats),
+            Err(Failure::Input(e)) => {
+                report_input_error(&e);
+                failed = true;
+            }
+            Err(Failure::Io(e)) => {
+                eprintln!("logsentinel: error: {e}");
+                failed = true;
+            }
+            Err(Failure::Output(e)) => return Err(e).context("writing output"),
+        }
+    }
+    if args.stats {
+        write_stats(&mut out, "total", &total, started.elapsed().as_secs_f64())
+            .context("writing output")?;
+    }
+    out.flush().context("writing output")?;
+    Ok(failed)
+}
+
+pub fn report_input_error(e: &IngestError) {
+    eprintln!("logsentinel: error: {e}");
+}
+
+/// Settings shared by every input.
+pub struct Common {
+    pub forced: Option<Format>,
+    pub zone: logsentinel_core::Zone,
+    pub max_line: usize,
+    pub threads: usize,
+}
+
+impl Common {
+    pub fn new(args: &InputArgs) -> anyhow::Result<Self> {
+        let forced = if args.format.eq_ignore_ascii_case("auto") {
+            None
+        } else {
+            Some(Format::from_name(&args.format).with_context(|| {
+                format!(
+                    "--format: unknown format '{}' (see `logsentinel formats`)",
+                    args.format
+                )
+            })?)
+        };
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, 64);
+        Ok(Common {
+            forced,
+            zone: tz::resolve(&args.tz)?,
+            max_line: args.max_line_bytes,
+            threads,
+        })
+    }
+
+    /// The parser for an input whose first batch is `first`: forced, or
+    /// detected from a sample of its lines. Also returns how it was chosen.
+    pub fn parser_for(&self, first: &LineBatch, reference: Timestamp) -> (LineParser, String) {
+        let ctx = ParseCtx::new(self.zone.clone(), reference);
+        if let Some(f) = self.forced {
+            return (LineParser::forced(f, ctx), format!("{f} (forced)"));
+        }
+        let sample: Vec<String> = first
+            .iter()
+            .take(logsentinel_core::detect::SAMPLE_LINES)
+            .map(|(_, b, _)| String::from_utf8_lossy(b).into_owned())
+            .collect();
+        let d = detect_format(&sample, &ctx);
+        let how = format!(
+            "{} (detected: {}/{} sample lines)",
+            d.format, d.matched, d.sampled
+        );
+        (LineParser::auto(d.format, ctx), how)
+    }
+}
+
+/// Reference time for year-less stamps: a file's modification time (when
+/// its last line was written), else now.
+pub fn reference_time(modified: Option<std::time::SystemTime>) -> Timestamp {
+    let t = modified.unwrap_or_else(std::time::SystemTime::now);
+    let secs = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    };
+    Timestamp::from_secs(secs)
+}
+
+fn parse_one(
+    common: &Common,
+    args: &ParseArgs,
+    source: &Source,
+    out: &mut impl Write,
+) -> Result<ParseStats, Failure> {
+    let name = source.display_name();
+    let opened = logsentinel_ingest::open(source).map_err(Failure::Input)?;
+    let read_err = |e: io::Error| {
+        Failure::Input(IngestError::Read {
+            path: name.clone(),
+            source: e,
+        })
+    };
+    let mut reader = LineReader::new(opened.reader).max_line(common.max_line);
+    let mut first = LineBatch::default();
+    reader.next_batch(&mut first).map_err(read_err)?;
+    let (parser, how) = common.parser_for(&first, reference_time(opened.modified));
+    let path = match source {
+        Source::File(_) => Some(name.as_str()),
+        Source::Stdin => None,
+    };
+    let started = Instant::now();
+    let mut stats = ParseStats::default();
+    if args.output == ParseOutput::Table && !args.stats {
+        writeln!(out, "== {name}: {how}").map_err(Failure::Output)?;
+    }
+    let result: Result<(), Failure> = if args.stats {
+        let bp = BatchParser {
+            parser: parser.clone(),
+            path,
+            render: |_: &Event<'_>, _: &mut Vec<u8>| {},
+        };
+        pipeline::run(&mut reader, first, &bp, common.threads, |r| {
+            stats.add(&r.stats);
+            Ok::<(), Failure>(())
+        })
+    } else {
+        let render = match args.output {
+            ParseOutput::Ndjson => render_ndjson,
+            ParseOutput::Table => render_table,
+        };
+        let bp = BatchParser {
+            parser,
+            path,
+            render,
+        };
+        pipeline::run(&mut reader, first, &bp, common.threads, |r| {
+            stats.add(&r.stats);
+            out.write_all(&r.bytes).map_err(Failure::Output)
+        })
+    };
+    let result = result.map_err(|e| match e {
+        Failure::Io(e) => read_err(e),
+        other => other,
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    if args.stats {
+        writeln!(out, "{name}: {how}").map_err(Failure::Output)?;
+        write_stats(out, &name, &stats, elapsed).map_err(Failure::Output)?;
+    } else if !args.quiet {
+        out.flush().map_err(Failure::Output)?;
+        eprintln!("{}", summary_line(&name, &how, &stats));
+    }
+    result.map(|()| stats)
+}
+
+fn summary_line(name: &str, how: &str, s: &ParseStats) -> String {
+    let mut line = format!(
+        "{name}: {} lines, {how}; {} read only by the heuristic",
+        s.lines,
+        s.heuristic_only()
+    );
+    for (n, what) in [
+        (s.blank, "blank"),
+        (s.truncated, "truncated"),
+        (s.invalid_utf8, "invalid UTF-8"),
+        (s.no_timestamp, "without a timestamp"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {what}"));
+        }
+    }
+    line
+}
+
+fn write_stats(out: &mut impl Write, name: &str, s: &ParseStats, secs: f64) -> io::Result<()> {
+    let rate = if secs > 0.0 {
+        s.lines as f64 / secs
+    } else {
+        0.0
+    };
+    writeln!(out, "  lines            {:>12}", s.lines)?;
+    writeln!(out, "  events           {:>12}", s.events())?;
+    for f in Format::ALL {
+        let n = s.count(f);
+        if n > 0 {
+            writeln!(out, "    {:<16} {:>10}", f.name(), n)?;
+        }
+    }
+    writeln!(out, "  heuristic only   {:>12}", s.heuristic_only())?;
+    writeln!(out, "  blank            {:>12}", s.blank)?;
+    writeln!(out, "  truncated        {:>12}", s.truncated)?;
+    writeln!(out, "  invalid UTF-8    {:>12}", s.invalid_utf8)?;
+    writeln!(out, "  NUL bytes        {:>12}", s.nul_bytes)?;
+    writeln!(out, "  no timestamp     {:>12}", s.no_timestamp)?;
+    writeln!(
+        out,
+        "  seconds          {:>12.3}  ({name}: {:.0} lines/s)",
+        secs, rate
+    )?;
+    Ok(())
+}
+
+fn render_ndjson(ev: &Event<'_>, out: &mut Vec<u8>) {
+    ecs_json::write_event(ev, out);
+}
+
+/// `LOCATION  FORMAT  TIME  key=value ...`, attacker text escaped.
+fn render_table(ev: &Event<'_>, out: &mut Vec<u8>) {
+    let line = ev.file_line.unwrap_or(0);
+    let _ = write!(out, "{:<6} {:<18} ", line, ev.format.name());
+    ev.timestamp.write_rfc3339(out);
+    let mut message = None;
+    ev.fields(|name, value| match name {
+        "@timestamp" | "log.format" | "log.file.path" | "log.file.line" | "event.original" => {}
+        "message" => message = Some(value),
+        _ => {
+            let _ = write!(out, " {}={}", name, kv_value(&value.to_text(), 200));
+        }
+    });
+    if !ev.flags.is_empty() {
+        let tags: Vec<&str> = ev.flags.names().collect();
+        let _ = write!(out, " tags={}", tags.join(","));
+    }
+    if let Some(FieldValue::Str(m)) = message {
+        let _ = write!(out, " message={}", kv_value(m, 200));
+    }
+    out.push(b'\n');
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the real `logsentinel` binary on checked-in sample
+//! logs (`examples/logs/`) and generated inputs. One test binary, one link.
+
+mod common;
+mod parse;

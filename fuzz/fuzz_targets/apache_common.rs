@@ -1,0 +1,9 @@
+//! Fuzz the `apache_common` parser: arbitrary bytes must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logsentinel_core::Format;
+
+fuzz_target!(|data: &[u8]| {
+    logsentinel_fuzz::fuzz_format(Format::from_name("apache_common").expect("known format"), data);
+});

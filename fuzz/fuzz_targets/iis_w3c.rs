@@ -1,0 +1,9 @@
+//! Fuzz the `iis_w3c` parser: arbitrary bytes must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logsentinel_core::Format;
+
+fuzz_target!(|data: &[u8]| {
+    logsentinel_fuzz::fuzz_format(Format::from_name("iis_w3c").expect("known format"), data);
+});

@@ -1,0 +1,9 @@
+//! Fuzz the `nginx_error` parser: arbitrary bytes must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logsentinel_core::Format;
+
+fuzz_target!(|data: &[u8]| {
+    logsentinel_fuzz::fuzz_format(Format::from_name("nginx_error").expect("known format"), data);
+});

@@ -1,0 +1,9 @@
+//! Fuzz the `windows_event_text` parser: arbitrary bytes must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logsentinel_core::Format;
+
+fuzz_target!(|data: &[u8]| {
+    logsentinel_fuzz::fuzz_format(Format::from_name("windows_event_text").expect("known format"), data);
+});
