@@ -18,8 +18,108 @@ pub enum Command {
     Formats,
     /// Show the detected format and the parsed (ECS) fields of log lines.
     Parse(ParseArgs),
+    /// Detect attacks in log files: a ranked summary of alerts.
+    Analyze(AnalyzeArgs),
+    /// List, validate and try detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Generate realistic log traffic with injected attacks and a ground-truth file.
     Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityArg {
+    /// The lowest risk score of the band (DESIGN.md).
+    pub fn min_score(self) -> u8 {
+        match self {
+            SeverityArg::Low => 0,
+            SeverityArg::Medium => 20,
+            SeverityArg::High => 50,
+            SeverityArg::Critical => 80,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeOutput {
+    /// A ranked summary for people.
+    Table,
+    /// One JSON document: summary and alerts.
+    Json,
+    /// One alert per line (the alert contract of DESIGN.md).
+    Ndjson,
+    /// One plain line per alert.
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Extra Sigma rules: a directory (every *.yml / *.yaml in it, recursively) or a file. Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Configuration file (thresholds, allow-lists, suppression); see logsentinel.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Output style.
+    #[arg(long, short, value_enum, default_value_t = AnalyzeOutput::Table)]
+    pub output: AnalyzeOutput,
+
+    /// Show only alerts at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
+
+    /// Exit with status 1 when an alert at or above this severity is raised.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// Never show a progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule: name, title, level, category, ATT&CK techniques, thresholds.
+    List(RuleArgs),
+    /// Validate rule files; errors name file:line and the reason.
+    Check {
+        /// Rule files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Run one rule over a log file: which lines match and why, and the alerts it raises.
+    Test(RuleTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleTestArgs {
+    /// Rule name, id or title.
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

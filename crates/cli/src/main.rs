@@ -1,13 +1,17 @@
 //! `logsentinel`: the binary. It wires the library crates to the command
 //! line; the thinking happens in the libraries.
 //!
-//! Exit status: 0 success; 2 usage or input error (a one-line message on
+//! Exit status: 0 success; 1 only with `--fail-on SEVERITY` when an alert at
+//! or above it was raised; 2 usage or input error (a one-line message on
 //! stderr names the file or flag at fault). A closed stdout (`| head`) is a
 //! normal exit.
 
 mod cli;
 mod commands;
+mod config;
+mod input;
 mod pipeline;
+mod rules_load;
 mod text;
 mod tz;
 
@@ -44,6 +48,14 @@ fn main() -> ExitCode {
                 .map_err(anyhow::Error::from)
         }
         Command::Parse(args) => commands::parse::run(args),
+        Command::Analyze(args) => match commands::analyze::run(args) {
+            Ok(code) => return finish_with(code),
+            Err(e) => Err(e),
+        },
+        Command::Rules(cmd) => match commands::rules::run(cmd) {
+            Ok(code) => return finish_with(code),
+            Err(e) => Err(e),
+        },
         Command::Simulate(args) => commands::simulate::run(args).map(|()| false),
     };
     match result {
@@ -55,6 +67,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn finish_with(code: u8) -> ExitCode {
+    ExitCode::from(code)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -79,34 +79,38 @@ impl ParseStats {
 }
 
 /// What a worker gives back for one batch.
-pub struct Rendered {
-    pub bytes: Vec<u8>,
+pub struct Rendered<T> {
+    /// What the per-event work produced (bytes of output, signals, ...).
+    pub out: Vec<T>,
     pub stats: ParseStats,
+    /// Bytes of line data in the batch (for progress).
+    pub bytes: u64,
     batch: LineBatch,
 }
 
-struct Job {
+struct Job<T> {
     batch: LineBatch,
     state: FormatState,
-    out: Vec<u8>,
+    out: Vec<T>,
 }
 
-/// Everything needed to turn one batch into rendered bytes. Each worker
-/// thread gets its own clone (a parser caches time-zone lookups).
+/// Everything needed to turn one batch into output. Each worker thread gets
+/// its own clone (a parser caches time-zone lookups; work may keep scratch
+/// buffers).
 #[derive(Clone)]
 pub struct BatchParser<'p, F> {
     pub parser: LineParser,
     /// `log.file.path` for the events, when reading a file.
     pub path: Option<&'p str>,
-    /// Renders one event into the output (or does nothing, for counting).
-    pub render: F,
+    /// The per-event work: render it, match it, or nothing (counting).
+    pub work: F,
 }
 
-impl<F> BatchParser<'_, F>
-where
-    F: Fn(&Event<'_>, &mut Vec<u8>),
-{
-    fn run(&self, batch: &LineBatch, mut state: FormatState, out: &mut Vec<u8>) -> ParseStats {
+impl<F> BatchParser<'_, F> {
+    fn run<T>(&mut self, batch: &LineBatch, mut state: FormatState, out: &mut Vec<T>) -> ParseStats
+    where
+        F: FnMut(&Event<'_>, &mut Vec<T>),
+    {
         let mut stats = ParseStats::default();
         for (line_no, bytes, truncated) in batch.iter() {
             stats.lines += 1;
@@ -123,7 +127,7 @@ where
                 ev.file_path = Some(p.into());
             }
             stats.record(&ev);
-            (self.render)(&ev, out);
+            (self.work)(&ev, out);
         }
         stats
     }
@@ -141,7 +145,7 @@ fn observe_batch(state: &mut FormatState, batch: &LineBatch) {
 /// Parses every batch of `reader` (starting with `first`, already read)
 /// and passes each batch's rendered bytes and counts to `sink`, in input
 /// order. Stops at the first read error or sink error.
-pub fn run<R, F, S, E>(
+pub fn run<R, F, T, S, E>(
     reader: &mut LineReader<R>,
     first: LineBatch,
     bp: &BatchParser<'_, F>,
@@ -150,12 +154,14 @@ pub fn run<R, F, S, E>(
 ) -> Result<(), E>
 where
     R: Read,
-    F: Fn(&Event<'_>, &mut Vec<u8>) + Clone + Send,
-    S: FnMut(&Rendered) -> Result<(), E>,
+    F: FnMut(&Event<'_>, &mut Vec<T>) + Clone + Send,
+    T: Send,
+    S: FnMut(&mut Rendered<T>) -> Result<(), E>,
     E: From<std::io::Error>,
 {
     let mut state = FormatState::default();
     if threads <= 1 {
+        let mut bp = bp.clone();
         let mut batch = first;
         let mut out = Vec::new();
         loop {
@@ -165,33 +171,35 @@ where
             out.clear();
             let stats = bp.run(&batch, state.clone(), &mut out);
             observe_batch(&mut state, &batch);
-            let r = Rendered {
-                bytes: std::mem::take(&mut out),
+            let mut r = Rendered {
+                out: std::mem::take(&mut out),
                 stats,
+                bytes: batch.data.len() as u64,
                 batch,
             };
-            sink(&r)?;
-            out = r.bytes;
+            sink(&mut r)?;
+            out = r.out;
             batch = r.batch;
             reader.next_batch(&mut batch)?;
         }
     }
     std::thread::scope(|scope| {
-        let mut to_workers: Vec<SyncSender<Job>> = Vec::new();
-        let mut from_workers: Vec<Receiver<Rendered>> = Vec::new();
+        let mut to_workers: Vec<SyncSender<Job<T>>> = Vec::new();
+        let mut from_workers: Vec<Receiver<Rendered<T>>> = Vec::new();
         for _ in 0..threads {
-            let (tx_job, rx_job) = sync_channel::<Job>(2);
-            let (tx_out, rx_out) = sync_channel::<Rendered>(2);
+            let (tx_job, rx_job) = sync_channel::<Job<T>>(2);
+            let (tx_out, rx_out) = sync_channel::<Rendered<T>>(2);
             to_workers.push(tx_job);
             from_workers.push(rx_out);
-            let bp = bp.clone();
+            let mut bp = bp.clone();
             scope.spawn(move || {
                 while let Ok(mut job) = rx_job.recv() {
                     job.out.clear();
                     let stats = bp.run(&job.batch, job.state, &mut job.out);
                     let r = Rendered {
-                        bytes: job.out,
+                        out: job.out,
                         stats,
+                        bytes: job.batch.data.len() as u64,
                         batch: job.batch,
                     };
                     if tx_out.send(r).is_err() {
@@ -201,7 +209,7 @@ where
             });
         }
         let mut in_flight: VecDeque<usize> = VecDeque::new();
-        let mut spare: Vec<(LineBatch, Vec<u8>)> = Vec::new();
+        let mut spare: Vec<(LineBatch, Vec<T>)> = Vec::new();
         let mut next = 0usize;
         let mut batch = first;
         let result: Result<(), E> = (|| {
@@ -226,10 +234,10 @@ where
                 in_flight.push_back(w);
                 if in_flight.len() >= 2 * threads
                     && let Some(w) = in_flight.pop_front()
-                    && let Ok(r) = from_workers[w].recv()
+                    && let Ok(mut r) = from_workers[w].recv()
                 {
-                    sink(&r)?;
-                    spare.push((r.batch, r.bytes));
+                    sink(&mut r)?;
+                    spare.push((r.batch, r.out));
                 }
                 reader.next_batch(&mut batch)?;
             }
@@ -238,10 +246,10 @@ where
         // Drain what is in flight (also after an error, so workers finish).
         let mut result = result;
         while let Some(w) = in_flight.pop_front() {
-            if let Ok(r) = from_workers[w].recv()
+            if let Ok(mut r) = from_workers[w].recv()
                 && result.is_ok()
             {
-                result = sink(&r);
+                result = sink(&mut r);
             }
         }
         drop(to_workers);

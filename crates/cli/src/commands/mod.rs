@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod formats;
 pub mod parse;
+pub mod rules;
 pub mod simulate;
