@@ -25,6 +25,8 @@ pub enum Command {
     Rules(RulesCommand),
     /// Generate realistic log traffic with injected attacks and a ground-truth file.
     Simulate(SimulateArgs),
+    /// Follow log files (like `tail -F`) and syslog listeners; print alerts as they open.
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -51,7 +53,7 @@ impl SeverityArg {
 pub enum AnalyzeOutput {
     /// A ranked summary for people.
     Table,
-    /// One JSON document: summary and alerts.
+    /// One JSON document: summary, incidents and alerts.
     Json,
     /// One alert per line (the alert contract of DESIGN.md).
     Ndjson,
@@ -82,11 +84,11 @@ pub struct AnalyzeArgs {
     #[arg(long, short, value_enum, default_value_t = AnalyzeOutput::Table)]
     pub output: AnalyzeOutput,
 
-    /// Show only alerts at or above this severity.
+    /// Show only alerts and incidents at or above this severity.
     #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
     pub min_severity: SeverityArg,
 
-    /// Exit with status 1 when an alert at or above this severity is raised.
+    /// Exit with status 1 when an alert or incident at or above this severity is raised.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
 
@@ -220,4 +222,110 @@ pub struct SimulateArgs {
     /// Stop following after this many seconds.
     #[arg(long, value_name = "SECS", requires = "follow")]
     pub duration: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchOutput {
+    /// One line per alert as it opens and when it closes (coloured on a terminal).
+    Human,
+    /// One JSON alert per line (the alert contract), with `event.type`
+    /// `["start"]` when it opens and `["end"]` with final counts.
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Files or glob patterns (quoted) to follow; `-` reads standard input.
+    /// Globs are expanded again as files appear.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Receive syslog: `udp://HOST:PORT` or `tcp://HOST:PORT` (TCP takes
+    /// octet-counted and newline frames). Repeatable. Loopback only unless
+    /// --allow-remote.
+    #[arg(long, value_name = "URL")]
+    pub listen: Vec<String>,
+
+    /// Allow --listen on a non-loopback address.
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Output style.
+    #[arg(long, short, value_enum, default_value_t = WatchOutput::Human)]
+    pub output: WatchOutput,
+
+    /// Append the output to this file instead of standard output. With a
+    /// state directory its committed length is stored with the
+    /// checkpoints, and after a crash it is cut back to it, so no line's
+    /// output appears twice.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Keep checkpoints (file offsets) in DIR/logsentinel.db, so that a
+    /// restart resumes where the last run stopped.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Files seen for the first time are read from their start.
+    #[arg(long, conflicts_with = "from_end")]
+    pub from_beginning: bool,
+
+    /// Files seen for the first time are read from their end (the default).
+    #[arg(long)]
+    pub from_end: bool,
+
+    /// Another directory watch may read (besides ~/logs, /var/log/app,
+    /// /opt/logsentinel and the config's). Repeatable.
+    #[arg(long = "allow-dir", value_name = "DIR")]
+    pub allow_dirs: Vec<PathBuf>,
+
+    /// Check files named on the command line against the allowed directories too.
+    #[arg(long)]
+    pub strict_paths: bool,
+
+    /// Print a status line on standard error every SECS seconds (also on SIGUSR1).
+    #[arg(long, value_name = "SECS")]
+    pub stats: Option<f64>,
+
+    /// Format of the input: `auto` (detect per file, fall back per line) or a
+    /// name from `logsentinel formats`.
+    #[arg(long, default_value = "auto", value_name = "NAME")]
+    pub format: String,
+
+    /// Time zone for timestamps that carry no offset.
+    #[arg(long, default_value = "local", value_name = "ZONE")]
+    pub tz: String,
+
+    /// Lines (and syslog frames) longer than this are truncated.
+    #[arg(long, default_value_t = logsentinel_ingest::DEFAULT_MAX_LINE, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+
+    /// Show only alerts at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
+
+    /// Stat and rescan files at least this often (the fallback when the file
+    /// system sends no events), in milliseconds.
+    #[arg(long, default_value_t = 250, value_name = "MS")]
+    pub poll_interval: u64,
+
+    /// A partial last line is processed after this long without its newline (ms).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub partial_flush: u64,
+
+    /// A rotated or deleted file is still read this long after it last grew (ms).
+    #[arg(long, default_value_t = 5000, value_name = "MS")]
+    pub rotate_wait: u64,
+
+    /// No notices (files opened, rotated, ...) on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Also write every processed event (ECS JSON, with `log.offset`) to the
+    /// output: for tests and debugging.
+    #[arg(long, hide = true)]
+    pub emit_events: bool,
 }

@@ -2,7 +2,7 @@
 //! part of the product and is handed to it as a typed struct; unknown keys
 //! are refused so that a typo does not silently do nothing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use logsentinel_detect::config::DetectConfig;
@@ -14,6 +14,28 @@ use serde::Deserialize;
 pub struct Config {
     /// Rule thresholds, allow-lists and noise control (`[detection]`).
     pub detection: DetectConfig,
+    /// Stream mode: what `watch` follows and may read (`[watch]`).
+    pub watch: WatchConfig,
+}
+
+/// `[watch]`: stream mode. Paths listed here are always checked against
+/// the allowed directories (only a file named on the command line is
+/// trusted without the check; see README "Allowed directories").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    /// Directories `watch` may read, besides the built-in `~/logs`,
+    /// `/var/log/app` and `/opt/logsentinel`.
+    pub allow_dirs: Vec<PathBuf>,
+    /// Files or glob patterns to follow, besides the command line's.
+    pub paths: Vec<String>,
+    /// Syslog listeners, e.g. `udp://127.0.0.1:5514`, `tcp://127.0.0.1:5514`.
+    pub listen: Vec<String>,
+    /// State directory: checkpoints (file offsets) in `logsentinel.db`.
+    pub state_dir: Option<PathBuf>,
+    /// Check files named on the command line against the allowed
+    /// directories too (recommended for a daemon).
+    pub strict_paths: bool,
 }
 
 impl Config {
@@ -40,6 +62,17 @@ mod tests {
         let config = Config::parse(text).expect("example parses");
         assert!(!config.detection.allow.ips.is_empty());
         assert!(!config.detection.rules.is_empty());
+    }
+
+    #[test]
+    fn watch_section() {
+        let c = Config::parse(
+            "[watch]\nallow_dirs = [\"/srv/logs\"]\npaths = [\"/srv/logs/*.log\"]\nstate_dir = \"/var/lib/ls\"\nstrict_paths = true\nlisten = [\"udp://127.0.0.1:5514\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.watch.allow_dirs, vec![PathBuf::from("/srv/logs")]);
+        assert!(c.watch.strict_paths);
+        assert!(Config::parse("[watch]\nallow_dir = []\n").is_err());
     }
 
     #[test]

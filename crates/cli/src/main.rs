@@ -57,6 +57,10 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Simulate(args) => commands::simulate::run(args).map(|()| false),
+        Command::Watch(args) => match commands::watch::run(args) {
+            Ok(code) => return finish_with(code),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

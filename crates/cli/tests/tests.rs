@@ -3,5 +3,7 @@
 
 mod analyze;
 mod common;
+mod incidents;
 mod parse;
 mod simulate;
+mod watch;

@@ -11,6 +11,7 @@ use logsentinel_core::Timestamp;
 
 use crate::attack;
 use crate::rule::{Level, RuleCategory};
+use crate::score::{Answer, Responses, web_answer};
 
 /// Severity band of a risk score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,6 +157,10 @@ pub struct Alert {
     pub count: u64,
     /// Capped: the first and the last lines (at most 5 + 5), in order.
     pub evidence: Vec<Evidence>,
+    /// HTTP answers to the alert's requests, by status class: every event
+    /// of a detection rule's alert; for a correlation, the lines that
+    /// opened it (its latest few) and every later one.
+    pub responses: Responses,
     /// Set by incident correlation, when the alert belongs to an incident.
     pub incident_id: Option<String>,
 }
@@ -164,6 +169,14 @@ pub struct Alert {
 pub const MAX_LISTED: usize = 50;
 
 impl Alert {
+    /// For a web attack (of a rule at level medium or above): whether the
+    /// answers say it got through (`Success`: some request answered 2xx),
+    /// was refused (every answer a 4xx), or neither. `Unknown` for other
+    /// alerts (`score::web_answer`).
+    pub fn answer(&self) -> Answer {
+        web_answer(self.level, self.category, &self.responses)
+    }
+
     /// A one-line human summary, e.g. `SSH brute force from 203.0.113.7
     /// against root on web1 (57 events)`. Also the JSON `message`.
     pub fn summary(&self) -> String {
@@ -192,21 +205,31 @@ impl Alert {
     /// The alert as nested ECS JSON, exactly the DESIGN.md alert contract,
     /// plus a few additions (`message`, `event.id`, `rule.sigma_name`,
     /// `rule.level`, `rule.description`, `user.target.name` when grouped by
-    /// it, `related.user` / `related.ip`, `group`).
+    /// it, `related.user` / `related.ip`, `group`; for web attacks
+    /// `event.outcome`: `success` when a request was answered 2xx,
+    /// `failure` when every answer was a 4xx; `http.response.status_classes`
+    /// (`{"2xx": n, "4xx": n, ...}`, non-zero classes) when answers are
+    /// known).
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("@timestamp".into(), json!(self.first_seen.to_string()));
         m.insert("message".into(), json!(self.summary()));
-        m.insert(
-            "event".into(),
-            json!({
-                "kind": "alert",
-                "id": self.id,
-                "start": self.first_seen.to_string(),
-                "end": self.last_seen.to_string(),
-                "risk_score": self.risk_score,
-            }),
-        );
+        let mut event = json!({
+            "kind": "alert",
+            "id": self.id,
+            "start": self.first_seen.to_string(),
+            "end": self.last_seen.to_string(),
+            "risk_score": self.risk_score,
+        });
+        let outcome = match self.answer() {
+            Answer::Success => Some("success"),
+            Answer::Refused => Some("failure"),
+            Answer::Unknown => None,
+        };
+        if let (Some(o), Some(e)) = (outcome, event.as_object_mut()) {
+            e.insert("outcome".into(), json!(o));
+        }
+        m.insert("event".into(), event);
         m.insert("severity".into(), json!(self.severity.as_str()));
         m.insert(
             "rule".into(),
@@ -266,6 +289,23 @@ impl Alert {
         }
         if !related.is_empty() {
             m.insert("related".into(), Value::Object(related));
+        }
+        if self.responses.total() > 0 {
+            let r = &self.responses;
+            let classes: Map<String, Value> = [
+                ("2xx", r.success),
+                ("3xx", r.redirect),
+                ("4xx", r.refused),
+                ("5xx", r.error),
+            ]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (k.to_string(), json!(n)))
+            .collect();
+            m.insert(
+                "http".into(),
+                json!({ "response": { "status_classes": classes } }),
+            );
         }
         m.insert("count".into(), json!(self.count));
         m.insert(
@@ -343,6 +383,7 @@ mod tests {
                 message: "Jan 15 10:31:02 web1 sshd[1]: Failed password for root".into(),
                 timestamp: Timestamp::from_secs(1_705_314_662),
             }],
+            responses: Responses::default(),
             incident_id: None,
         }
     }
@@ -379,6 +420,7 @@ mod tests {
         assert_eq!(j["evidence"][0]["@timestamp"], "2024-01-15T10:31:02Z");
         assert_eq!(j["group"]["source.ip"], "203.0.113.7");
         assert!(j.get("incident").is_none());
+        assert!(j["event"].get("outcome").is_none() && j.get("http").is_none());
         assert_eq!(
             j["message"],
             "SSH brute force from 203.0.113.7 against root on web1 (57 events)"
@@ -403,6 +445,46 @@ mod tests {
         a.group = vec![("user.target.name".into(), "backup2".into())];
         assert_eq!(a.to_json()["user"]["target"]["name"], "backup2");
         assert!(a.to_json()["user"].get("name").is_none());
+    }
+
+    #[test]
+    fn web_attack_answers_show_in_the_json() {
+        let mut a = sample();
+        a.category = RuleCategory::SqlInjection;
+        a.responses = Responses {
+            success: 1,
+            refused: 3,
+            ..Responses::default()
+        };
+        let j = a.to_json();
+        assert_eq!(j["event"]["outcome"], "success");
+        assert_eq!(j["http"]["response"]["status_classes"]["2xx"], 1);
+        assert_eq!(j["http"]["response"]["status_classes"]["4xx"], 3);
+        assert!(j["http"]["response"]["status_classes"].get("5xx").is_none());
+        a.responses.success = 0;
+        assert_eq!(a.answer(), Answer::Refused);
+        assert_eq!(a.to_json()["event"]["outcome"], "failure");
+        a.responses.error = 1;
+        assert_eq!(a.answer(), Answer::Unknown);
+        assert!(a.to_json()["event"].get("outcome").is_none());
+        // A low-level web rule is a weak signal: its answers are not judged.
+        a.responses = Responses {
+            success: 2,
+            ..Responses::default()
+        };
+        a.level = Level::Low;
+        assert_eq!(a.answer(), Answer::Unknown);
+        a.level = Level::Medium;
+        assert_eq!(a.answer(), Answer::Success);
+        // Answers are shown, but not judged, for other categories.
+        a.category = RuleCategory::BruteForce;
+        a.responses = Responses {
+            refused: 9,
+            ..Responses::default()
+        };
+        let j = a.to_json();
+        assert!(j["event"].get("outcome").is_none());
+        assert_eq!(j["http"]["response"]["status_classes"]["4xx"], 9);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! [detection]
 //! suppression_window = "10m"
 //! max_keys_per_rule = 100000
+//! incident_window = "2h"
 //! [detection.allow]
 //! ips = ["10.0.0.0/8", "192.0.2.10"]
 //! users = ["nagios"]
@@ -48,6 +49,10 @@ pub struct DetectConfig {
     /// Per rule, at most this many group keys are tracked; the least
     /// recently seen are evicted beyond it. Default 100 000.
     pub max_keys_per_rule: usize,
+    /// Alerts that share a source address (or, after access, an account or
+    /// a host) link into one incident when they come within this window of
+    /// each other (`incident`). Default `2h`.
+    pub incident_window: String,
 }
 
 impl Default for DetectConfig {
@@ -57,6 +62,7 @@ impl Default for DetectConfig {
             allow: AllowList::default(),
             suppression_window: "10m".to_string(),
             max_keys_per_rule: 100_000,
+            incident_window: "2h".to_string(),
         }
     }
 }
@@ -189,8 +195,22 @@ impl DetectConfig {
         })
     }
 
+    /// The incident window, checked (at least one second).
+    pub fn incident_window(&self) -> Result<Duration, DetectError> {
+        let d = parse_duration(&self.incident_window).map_err(|e| {
+            DetectError::Config(format!("detection.incident_window: {}", message(e)))
+        })?;
+        if d.is_zero() {
+            return Err(DetectError::Config(
+                "detection.incident_window: must be longer than 0s".into(),
+            ));
+        }
+        Ok(d)
+    }
+
     fn check_global(&self) -> Result<(), DetectError> {
         self.suppression()?;
+        self.incident_window()?;
         if self.max_keys_per_rule == 0 {
             return Err(DetectError::Config(
                 "detection.max_keys_per_rule: must be at least 1".into(),
@@ -346,6 +366,7 @@ mod tests {
         let c = DetectConfig::default();
         assert_eq!(c.suppression().unwrap(), Duration::from_secs(600));
         assert_eq!(c.max_keys_per_rule, 100_000);
+        assert_eq!(c.incident_window().unwrap(), Duration::from_secs(7200));
         assert!(c.check_global().is_ok());
     }
 
@@ -354,6 +375,7 @@ mod tests {
         let text = r#"
             suppression_window = "5m"
             max_keys_per_rule = 1000
+            incident_window = "4h"
             [allow]
             ips = ["10.0.0.0/8", "192.0.2.10", "2001:db8::/32"]
             users = ["nagios"]
@@ -368,6 +390,7 @@ mod tests {
         let c: DetectConfig = toml::from_str(text).unwrap();
         assert_eq!(c.suppression_window, "5m");
         assert_eq!(c.max_keys_per_rule, 1000);
+        assert_eq!(c.incident_window().unwrap(), Duration::from_secs(4 * 3600));
         assert_eq!(c.allow.ips.len(), 3);
         assert_eq!(c.rules["ssh_brute_force"].count, Some(8));
         assert_eq!(c.rules["su_failure"].enabled, Some(false));
@@ -388,6 +411,13 @@ mod tests {
         let e = c.check_global().unwrap_err().to_string();
         assert!(e.contains("suppression_window"), "{e}");
         c.suppression_window = "1m".into();
+        for bad in ["0s", "2 hours", ""] {
+            c.incident_window = bad.into();
+            let e = c.check_global().unwrap_err().to_string();
+            assert!(e.contains("incident_window"), "{e}");
+        }
+        c.incident_window = "30m".into();
+        assert_eq!(c.incident_window().unwrap(), Duration::from_secs(1800));
         c.max_keys_per_rule = 0;
         assert!(c.check_global().is_err());
         c.max_keys_per_rule = 10;

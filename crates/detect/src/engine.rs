@@ -18,6 +18,8 @@
 //! maker.signals(&event, &mut signals);            // on the worker
 //! for s in signals.drain(..) { engine.push(s) }   // in input order
 //! let (alerts, stats) = engine.finish();
+//! // or, with the alerts linked into incidents (`incident::link`):
+//! let (alerts, incidents, stats) = engine.finish_with_incidents();
 //! ```
 
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use crate::alert::Alert;
 use crate::config::{Allow, DetectConfig};
 use crate::correlate::{Correlator, Plan, Settings};
 use crate::error::DetectError;
+use crate::incident::{self, Incident};
 use crate::loader::RuleSet;
 use crate::matcher::MatchScratch;
 use crate::signal::{Signal, millis};
@@ -140,6 +143,7 @@ pub struct Engine {
     maker: SignalMaker,
     corr: Correlator,
     buf: Vec<Signal>,
+    incident_window: std::time::Duration,
 }
 
 impl Engine {
@@ -147,6 +151,7 @@ impl Engine {
     /// and the allow-list, suppression and bounds of `config`.
     pub fn new(rules: Arc<RuleSet>, config: &DetectConfig) -> Result<Engine, DetectError> {
         let suppression = config.suppression()?;
+        let incident_window = config.incident_window()?;
         if config.max_keys_per_rule == 0 {
             return Err(DetectError::Config(
                 "detection.max_keys_per_rule: must be at least 1".into(),
@@ -177,6 +182,7 @@ impl Engine {
             maker,
             corr,
             buf: Vec::new(),
+            incident_window,
         })
     }
 
@@ -252,6 +258,20 @@ impl Engine {
         let stats = self.stats();
         let Engine { rules, corr, .. } = self;
         (corr.finish(&rules.rules), stats)
+    }
+
+    /// The configured `incident_window`.
+    pub fn incident_window(&self) -> std::time::Duration {
+        self.incident_window
+    }
+
+    /// `finish`, then the alerts linked into incidents over the configured
+    /// `incident_window` (alerts of an incident carry its id).
+    pub fn finish_with_incidents(self) -> (Vec<Alert>, Vec<Incident>, EngineStats) {
+        let window = self.incident_window;
+        let (mut alerts, stats) = self.finish();
+        let incidents = incident::link(&mut alerts, window);
+        (alerts, incidents, stats)
     }
 }
 
@@ -547,6 +567,44 @@ detection:
         };
         assert!(Engine::with_config(rules(), &config).is_err());
         assert!(Engine::new(Arc::new(rules()), &config).is_err());
+    }
+
+    #[test]
+    fn incidents_link_alerts_of_one_source() {
+        let config = DetectConfig {
+            incident_window: "1h".into(),
+            ..DetectConfig::default()
+        };
+        let mut engine = Engine::new(Arc::new(rules()), &config).unwrap();
+        assert_eq!(
+            engine.incident_window(),
+            std::time::Duration::from_secs(3600)
+        );
+        attack(&mut engine, "203.0.113.7", 6);
+        // The same source back after the suppression window: a second
+        // alert, linked to the first.
+        for i in 0..6 {
+            let line = "Failed password for root from 203.0.113.7";
+            engine.process(&login(line, T0 + 1800 + i, "203.0.113.7", "root", false));
+        }
+        attack(&mut engine, "198.51.100.9", 6);
+        let (alerts, incidents, _) = engine.finish_with_incidents();
+        assert_eq!(alerts.len(), 3);
+        assert_eq!(incidents.len(), 1);
+        assert_eq!(incidents[0].ips, ["203.0.113.7"]);
+        assert_eq!(incidents[0].alerts.len(), 2);
+        let linked: Vec<_> = alerts.iter().filter(|a| a.incident_id.is_some()).collect();
+        assert_eq!(linked.len(), 2);
+        assert!(
+            linked
+                .iter()
+                .all(|a| a.source_ip.as_deref() == Some("203.0.113.7"))
+        );
+        let bad = DetectConfig {
+            incident_window: "soon".into(),
+            ..DetectConfig::default()
+        };
+        assert!(Engine::new(Arc::new(rules()), &bad).is_err());
     }
 
     #[test]

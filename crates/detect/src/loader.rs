@@ -27,7 +27,8 @@ use crate::attack;
 use crate::error::DetectError;
 use crate::mapping::FieldMapping;
 pub use crate::matcher::MatchScratch;
-use crate::matcher::field::is_known;
+use crate::matcher::decoded::is_derived;
+use crate::matcher::field::is_member;
 use crate::matcher::{Matcher, MatcherBuilder};
 use crate::rule::{Level, Rule, RuleCategory, RuleOrigin, Samples};
 use yaml::{Kind, Node};
@@ -259,10 +260,19 @@ fn field_list(node: &Node, what: &str, mapping: &FieldMapping) -> Result<Vec<Str
     Ok(out)
 }
 
+/// A field signals can capture (`group-by`, `suppress-by`, `field`):
+/// an event member, not a derived field.
 fn known_field(name: &str, line: usize, mapping: &FieldMapping) -> Result<String, LineError> {
     let ecs = mapping.map(name.trim());
-    if is_known(ecs, mapping) {
+    if is_member(ecs, mapping) {
         Ok(ecs.to_string())
+    } else if is_derived(ecs) {
+        Err((
+            line,
+            format!(
+                "`{name}` is a decoded field, which only detections can match; group and count by the raw field (e.g. `url.original`)"
+            ),
+        ))
     } else {
         Err((line, format!("unknown field `{name}`")))
     }

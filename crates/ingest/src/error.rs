@@ -22,4 +22,10 @@ pub enum IngestError {
     NoMatch { pattern: String },
     #[error("bad pattern '{pattern}': {reason}")]
     BadPattern { pattern: String, reason: String },
+    #[error("'{path}' is outside the allowed directories ({reason})")]
+    NotAllowed { path: String, reason: String },
+    #[error("state store '{path}': {reason}")]
+    State { path: String, reason: String },
+    #[error("cannot listen on '{addr}': {reason}")]
+    Listen { addr: String, reason: String },
 }

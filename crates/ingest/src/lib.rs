@@ -10,11 +10,18 @@
 //! - `decode`: turning a line's bytes into text for the parsers (lossy UTF-8,
 //!   NUL bytes flagged).
 //! - `error`: `IngestError`.
+//! - `tail`: following files like `tail -F` (rotation, truncation, late
+//!   files) with checkpoints in the SQLite state store.
+//! - `allow`: the allow-list of directories stream mode may read.
+//! - `syslog`: the syslog receiver (UDP, TCP with RFC 6587 framing).
 
+pub mod allow;
 pub mod decode;
 pub mod error;
 pub mod input;
 pub mod lines;
+pub mod syslog;
+pub mod tail;
 
 pub use decode::decode_line;
 pub use error::IngestError;

@@ -3,15 +3,19 @@
 //!
 //! Parsing and single-event matching run on every core; correlation runs
 //! in input order on the calling thread, so the alerts are the same as a
-//! single-threaded run's.
+//! single-threaded run's. Incidents (alerts linked by shared entities, with
+//! kill-chain stages) are computed from the final alert list, so they are
+//! deterministic too. The table shows incidents first, each with its
+//! alerts, then the alerts of no incident; `json` lists both; `ndjson` and
+//! `text` list alerts, which carry their `incident.id`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use logsentinel_core::Event;
+use logsentinel_core::{Event, Timestamp};
 use logsentinel_detect::engine::{Engine, EngineStats};
 use logsentinel_detect::signal::Signal;
 use logsentinel_ingest::{IngestError, LineBatch, LineReader, Source};
@@ -67,7 +71,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     }
     progress.finish_and_clear();
     let elapsed = started.elapsed();
-    let (alerts, stats) = engine.finish();
+    let (alerts, incidents, stats) = engine.finish_with_incidents();
     let mut alerts: Vec<Value> = alerts.iter().map(|a| a.to_json()).collect();
     // Ranked: highest score first, then earliest.
     alerts.sort_by(|a, b| {
@@ -77,8 +81,19 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<u8> {
                 .cmp(&b["event"]["start"].as_str())
         })
     });
+    let mut incidents: Vec<Value> = incidents.iter().map(|i| i.to_json()).collect();
+    incidents.sort_by(|a, b| {
+        incident_score(b)
+            .cmp(&incident_score(a))
+            .then_with(|| a["first_seen"].as_str().cmp(&b["first_seen"].as_str()))
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+    });
     let min = args.min_severity.min_score();
     let shown: Vec<&Value> = alerts.iter().filter(|a| score(a) >= min).collect();
+    let shown_incidents: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| incident_score(i) >= min)
+        .collect();
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -88,11 +103,16 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         engine: &stats,
         elapsed,
         alerts: &alerts,
+        incidents: &incidents,
     };
     match args.output {
-        AnalyzeOutput::Table => write_table(&mut out, &summary, &shown),
+        AnalyzeOutput::Table => write_table(&mut out, &summary, &shown_incidents, &shown),
         AnalyzeOutput::Json => {
-            let doc = json!({ "summary": summary.to_json(), "alerts": shown });
+            let doc = json!({
+                "summary": summary.to_json(),
+                "incidents": shown_incidents,
+                "alerts": shown,
+            });
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(io::Error::other)
                 .and_then(|()| writeln!(out))
@@ -115,7 +135,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         return Ok(2);
     }
     if let Some(level) = args.fail_on
-        && alerts.iter().any(|a| score(a) >= level.min_score())
+        && (alerts.iter().any(|a| score(a) >= level.min_score())
+            || incidents
+                .iter()
+                .any(|i| incident_score(i) >= level.min_score()))
     {
         return Ok(1);
     }
@@ -124,6 +147,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<u8> {
 
 fn score(a: &Value) -> u8 {
     a["event"]["risk_score"].as_u64().unwrap_or(0).min(100) as u8
+}
+
+fn incident_score(i: &Value) -> u8 {
+    i["risk_score"].as_u64().unwrap_or(0).min(100) as u8
 }
 
 fn progress_bar(quiet: bool, total_bytes: u64) -> ProgressBar {
@@ -198,18 +225,21 @@ struct Summary<'a> {
     engine: &'a EngineStats,
     elapsed: Duration,
     alerts: &'a [Value],
+    incidents: &'a [Value],
+}
+
+/// Counts of `items` per severity.
+fn count_by_severity(items: &[Value]) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for sev in ["critical", "high", "medium", "low"] {
+        m.insert(sev, items.iter().filter(|a| a["severity"] == sev).count());
+    }
+    m
 }
 
 impl Summary<'_> {
     fn by_severity(&self) -> BTreeMap<&'static str, usize> {
-        let mut m = BTreeMap::new();
-        for sev in ["critical", "high", "medium", "low"] {
-            m.insert(
-                sev,
-                self.alerts.iter().filter(|a| a["severity"] == sev).count(),
-            );
-        }
-        m
+        count_by_severity(self.alerts)
     }
 
     fn by_category(&self) -> Vec<(String, usize)> {
@@ -251,7 +281,7 @@ impl Summary<'_> {
     fn one_line(&self) -> String {
         let sev = self.by_severity();
         format!(
-            "analysed {} lines from {} input(s) in {:.2}s ({:.0} lines/s): {} alerts (critical {}, high {}, medium {}, low {}); {} lines read only by the heuristic; {} group keys evicted",
+            "analysed {} lines from {} input(s) in {:.2}s ({:.0} lines/s): {} alerts (critical {}, high {}, medium {}, low {}), {} incident(s); {} lines read only by the heuristic; {} group keys evicted",
             self.parse.lines,
             self.inputs,
             self.elapsed.as_secs_f64(),
@@ -261,6 +291,7 @@ impl Summary<'_> {
             sev["high"],
             sev["medium"],
             sev["low"],
+            self.incidents.len(),
             self.parse.heuristic_only(),
             self.engine.evicted_keys,
         )
@@ -277,6 +308,8 @@ impl Summary<'_> {
             "seconds": self.elapsed.as_secs_f64(),
             "alerts": self.alerts.len(),
             "by_severity": self.by_severity(),
+            "incidents": self.incidents.len(),
+            "incidents_by_severity": count_by_severity(self.incidents),
             "by_category": self.by_category().into_iter().collect::<BTreeMap<_, _>>(),
             "top_sources": self.top_sources(10).into_iter().map(|(ip, n, s)| json!({"ip": ip, "alerts": n, "max_risk_score": s})).collect::<Vec<_>>(),
             "signals": self.engine.signals,
@@ -286,7 +319,12 @@ impl Summary<'_> {
     }
 }
 
-fn write_table(out: &mut impl Write, s: &Summary<'_>, shown: &[&Value]) -> io::Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    s: &Summary<'_>,
+    incidents: &[&Value],
+    shown: &[&Value],
+) -> io::Result<()> {
     writeln!(out, "{}", s.one_line())?;
     writeln!(out)?;
     let sev = s.by_severity();
@@ -295,6 +333,14 @@ fn write_table(out: &mut impl Write, s: &Summary<'_>, shown: &[&Value]) -> io::R
         "Alerts by severity: CRITICAL {}  HIGH {}  MEDIUM {}  LOW {}",
         sev["critical"], sev["high"], sev["medium"], sev["low"]
     )?;
+    if !s.incidents.is_empty() {
+        let isev = count_by_severity(s.incidents);
+        writeln!(
+            out,
+            "Incidents by severity: CRITICAL {}  HIGH {}  MEDIUM {}  LOW {}",
+            isev["critical"], isev["high"], isev["medium"], isev["low"]
+        )?;
+    }
     let cats = s.by_category();
     if !cats.is_empty() {
         let list: Vec<String> = cats.iter().map(|(c, n)| format!("{c} {n}")).collect();
@@ -308,46 +354,193 @@ fn write_table(out: &mut impl Write, s: &Summary<'_>, shown: &[&Value]) -> io::R
             .collect();
         writeln!(out, "Top sources: {}", list.join(", "))?;
     }
-    if shown.is_empty() {
+    if shown.is_empty() && incidents.is_empty() {
         writeln!(out, "\nNo alerts at or above the chosen severity.")?;
         return Ok(());
     }
+    // Every alert by id, for the incidents' blocks (an incident shows all
+    // its alerts, whatever their own severity).
+    let by_id: BTreeMap<&str, &Value> = s
+        .alerts
+        .iter()
+        .filter_map(|a| a["event"]["id"].as_str().map(|id| (id, a)))
+        .collect();
+    let mut in_shown_incident: BTreeSet<&str> = BTreeSet::new();
+    if !incidents.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "INCIDENTS ({})", incidents.len())?;
+        for (n, inc) in incidents.iter().enumerate() {
+            writeln!(out)?;
+            write_incident(out, n + 1, inc, &by_id)?;
+            for id in inc["alerts"].as_array().into_iter().flatten() {
+                if let Some(id) = id.as_str() {
+                    in_shown_incident.insert(id);
+                }
+            }
+        }
+    }
+    let rest: Vec<&Value> = shown
+        .iter()
+        .copied()
+        .filter(|a| {
+            a["event"]["id"]
+                .as_str()
+                .is_none_or(|id| !in_shown_incident.contains(id))
+        })
+        .collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
     writeln!(out)?;
+    if !incidents.is_empty() {
+        writeln!(out, "OTHER ALERTS ({})", rest.len())?;
+    }
     writeln!(
         out,
         "{:<9} {:>5}  {:<36} {:<22} {:<16} {:>7}  {:<20}  ATT&CK",
         "SEVERITY", "SCORE", "RULE", "SOURCE", "USER", "COUNT", "FIRST SEEN"
     )?;
-    for a in shown {
-        let techniques: Vec<&str> = a["threat"]["technique"]
-            .as_array()
-            .map(|v| v.iter().filter_map(|t| t["id"].as_str()).collect())
-            .unwrap_or_default();
+    for a in rest {
+        write_alert_row(out, a, "", "")?;
+    }
+    Ok(())
+}
+
+/// One incident: severity, score and stage chain; id and time span;
+/// entities; then its alerts.
+fn write_incident(
+    out: &mut impl Write,
+    n: usize,
+    inc: &Value,
+    by_id: &BTreeMap<&str, &Value>,
+) -> io::Result<()> {
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(|x| for_terminal(x, 60))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let stages = strs(&inc["stages"]);
+    let chain = if stages.is_empty() {
+        "-".to_string()
+    } else {
+        stages.join(" → ")
+    };
+    writeln!(
+        out,
+        "#{n} {} {}  {}",
+        inc["severity"].as_str().unwrap_or("").to_ascii_uppercase(),
+        incident_score(inc),
+        chain
+    )?;
+    let first = inc["first_seen"].as_str().unwrap_or("");
+    let last = inc["last_seen"].as_str().unwrap_or("");
+    let ids = strs(&inc["alerts"]);
+    writeln!(
+        out,
+        "   incident {}  {first} → {last} ({})  {} alerts",
+        for_terminal(inc["id"].as_str().unwrap_or(""), 40),
+        span(first, last),
+        ids.len()
+    )?;
+    let list = |key: &str| {
+        let v = strs(&inc["entities"][key]);
+        match v.len() {
+            0 => "-".to_string(),
+            1..=5 => v.join(", "),
+            n => format!("{} and {} more", v[..5].join(", "), n - 5),
+        }
+    };
+    writeln!(
+        out,
+        "   ip: {}   user: {}   host: {}",
+        list("ip"),
+        list("user"),
+        list("host")
+    )?;
+    let stage_of: BTreeMap<&str, String> = inc["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            let id = t["id"].as_str()?;
+            Some((id, strs(&t["stages"]).join("+")))
+        })
+        .collect();
+    writeln!(
+        out,
+        "   {:<26}{:<9} {:>5}  {:<36} {:<22} {:<16} {:>7}  {:<20}  ATT&CK",
+        "STAGE", "SEVERITY", "SCORE", "RULE", "SOURCE", "USER", "COUNT", "FIRST SEEN"
+    )?;
+    let blank = " ".repeat(29);
+    for id in &ids {
+        let Some(a) = by_id.get(id.as_str()) else {
+            continue;
+        };
+        let stage = stage_of.get(id.as_str()).map_or("", String::as_str);
+        let first = format!("   {:<26}", for_terminal(stage, 25));
+        write_alert_row(out, a, &first, &blank)?;
+    }
+    Ok(())
+}
+
+/// `12s`, `5m`, `2h05m`, `3d4h` between two RFC 3339 times.
+fn span(first: &str, last: &str) -> String {
+    let secs = match (
+        Timestamp::parse_rfc3339_prefix(first.as_bytes(), None),
+        Timestamp::parse_rfc3339_prefix(last.as_bytes(), None),
+    ) {
+        (Some((a, _)), Some((b, _))) => b.secs.saturating_sub(a.secs).max(0),
+        _ => return "?".to_string(),
+    };
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d{}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// One alert row after `indent`, and its first evidence line after
+/// `indent_rest`.
+fn write_alert_row(
+    out: &mut impl Write,
+    a: &Value,
+    indent: &str,
+    indent_rest: &str,
+) -> io::Result<()> {
+    let techniques: Vec<&str> = a["threat"]["technique"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|t| t["id"].as_str()).collect())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{indent}{:<9} {:>5}  {:<36} {:<22} {:<16} {:>7}  {:<20}  {}",
+        a["severity"].as_str().unwrap_or("").to_ascii_uppercase(),
+        score(a),
+        for_terminal(a["rule"]["name"].as_str().unwrap_or(""), 36),
+        for_terminal(a["source"]["ip"].as_str().unwrap_or("-"), 22),
+        for_terminal(a["user"]["name"].as_str().unwrap_or("-"), 16),
+        a["count"].as_u64().unwrap_or(0),
+        a["event"]["start"].as_str().unwrap_or(""),
+        techniques.join(",")
+    )?;
+    if let Some(ev) = a["evidence"].as_array().and_then(|e| e.first()) {
+        let loc = match (ev["file"].as_str(), ev["line"].as_u64()) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            (None, Some(l)) => format!("-:{l}"),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "{:<9} {:>5}  {:<36} {:<22} {:<16} {:>7}  {:<20}  {}",
-            a["severity"].as_str().unwrap_or("").to_ascii_uppercase(),
-            score(a),
-            for_terminal(a["rule"]["name"].as_str().unwrap_or(""), 36),
-            for_terminal(a["source"]["ip"].as_str().unwrap_or("-"), 22),
-            for_terminal(a["user"]["name"].as_str().unwrap_or("-"), 16),
-            a["count"].as_u64().unwrap_or(0),
-            a["event"]["start"].as_str().unwrap_or(""),
-            techniques.join(",")
+            "{indent_rest}          {} {}",
+            for_terminal(&loc, 60),
+            for_terminal(ev["message"].as_str().unwrap_or(""), 140)
         )?;
-        if let Some(ev) = a["evidence"].as_array().and_then(|e| e.first()) {
-            let loc = match (ev["file"].as_str(), ev["line"].as_u64()) {
-                (Some(f), Some(l)) => format!("{f}:{l}"),
-                (None, Some(l)) => format!("-:{l}"),
-                _ => String::new(),
-            };
-            writeln!(
-                out,
-                "          {} {}",
-                for_terminal(&loc, 60),
-                for_terminal(ev["message"].as_str().unwrap_or(""), 140)
-            )?;
-        }
     }
     Ok(())
 }
@@ -358,8 +551,12 @@ fn text_line(a: &Value) -> String {
         .as_array()
         .map(|v| v.iter().filter_map(|t| t["id"].as_str()).collect())
         .unwrap_or_default();
+    let incident = a["incident"]["id"]
+        .as_str()
+        .map(|id| format!(" incident={}", for_terminal(id, 40)))
+        .unwrap_or_default();
     format!(
-        "{} {} {} [{}] source={} user={} count={} first={} last={} attack={}",
+        "{} {} {} [{}] source={} user={} count={} first={} last={} attack={}{incident}",
         a["severity"].as_str().unwrap_or("").to_ascii_uppercase(),
         score(a),
         for_terminal(a["rule"]["id"].as_str().unwrap_or(""), 80),

@@ -5,3 +5,4 @@ pub mod formats;
 pub mod parse;
 pub mod rules;
 pub mod simulate;
+pub mod watch;

@@ -9,8 +9,8 @@ use logsentinel_core::Timestamp;
 use crate::alert::{Alert, Evidence, MAX_LISTED, Severity};
 use crate::attack;
 use crate::rule::{Level, Rule, RuleCategory};
-use crate::score::risk_score;
-use crate::signal::{Captured, HOST_NAME, SOURCE_IP, USER_NAME, millis};
+use crate::score::{Responses, risk_score_with};
+use crate::signal::{Captured, HOST_NAME, HTTP_STATUS, SOURCE_IP, USER_NAME, millis};
 
 /// Evidence kept per alert: the first lines and the last lines.
 const EVIDENCE_HEAD: usize = 5;
@@ -65,6 +65,8 @@ pub(crate) struct AlertState {
     primary_user: Option<Box<str>>,
     head: Vec<Arc<Captured>>,
     tail: VecDeque<Arc<Captured>>,
+    /// HTTP answers of the lines absorbed (they move web attack scores).
+    responses: Responses,
     open: bool,
 }
 
@@ -90,6 +92,7 @@ impl AlertState {
             primary_user: None,
             head: Vec::new(),
             tail: VecDeque::new(),
+            responses: Responses::default(),
             open: true,
         }
     }
@@ -109,6 +112,9 @@ impl AlertState {
         self.ips.add(c.value(SOURCE_IP));
         if self.host.is_none() {
             self.host = c.value(HOST_NAME).map(Into::into);
+        }
+        if let Some(status) = c.value(HTTP_STATUS) {
+            self.responses.add_status(status);
         }
         if self.head.len() < EVIDENCE_HEAD {
             self.head.push(Arc::clone(c));
@@ -147,7 +153,13 @@ impl AlertState {
         let rule = rules.get(self.rule);
         let level = rule.map_or(Level::Medium, |r| r.level);
         let category = rule.map_or(RuleCategory::Other, |r| r.category);
-        let risk = risk_score(level, self.count, self.users.set.len(), category);
+        let risk = risk_score_with(
+            level,
+            self.count,
+            self.users.set.len(),
+            category,
+            &self.responses,
+        );
         let techniques = rule.map_or_else(Vec::new, |r| {
             r.techniques
                 .iter()
@@ -208,6 +220,7 @@ impl AlertState {
                 .chain(self.tail.iter())
                 .map(|c| Evidence::clone(&c.evidence))
                 .collect(),
+            responses: self.responses,
             incident_id: None,
         }
     }

@@ -327,6 +327,14 @@ fn refusals_have_file_and_line() {
         (format!("{ok_head}title: again\n"), "again", "duplicate key `title`"),
         ("title: t\nlevel: \"bad \\q escape\"\ncategory: other\n".into(), "bad", "invalid YAML"),
         ("- just\n- a list\n".into(), "just", "a rule must be a mapping"),
+        (det("  s:\n    http.response.status_code|sqli: true\n  condition: s\n"), "|sqli", "needs a text field"),
+        (det("  s:\n    source.ip|xss: true\n  condition: s\n"), "|xss", "needs a text field"),
+        (det("  s:\n    url.decoded|sqli: maybe\n  condition: s\n"), "|sqli", "true or false"),
+        (det("  s:\n    url.decoded|sqli: [true, false]\n  condition: s\n"), "|sqli", "takes one value"),
+        (det("  s:\n    url.decoded|cidr: 10.0.0.0/8\n  condition: s\n"), "|cidr", "decoded text"),
+        (det("  s:\n    url.query.decoded|gt: 5\n  condition: s\n"), "|gt", "decoded text"),
+        (det("  s:\n    url.decode: x\n  condition: s\n"), "url.decode:", "unknown field `url.decode`"),
+        (format!("{ok_head}suppress-by: [url.decoded]\ndetection:\n  s: {{user.name: x}}\n  condition: s\n"), "suppress-by", "only detections can match"),
     ];
     for (text, marker, msg) in cases {
         let line = line_of(&text, marker);

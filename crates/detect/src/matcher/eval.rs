@@ -9,11 +9,12 @@
 use logsentinel_core::Event;
 
 use super::condition::Cond;
-use super::field::Text;
+use super::decoded::DecodedFields;
+use super::field::{Access, Text};
 use super::glob::{contains_ci, ends_ci, starts_ci};
 use super::prefilter::{ANY, EQUALS, Literal, PREFIX, SUFFIX};
 use super::selection::{FieldTable, Leaf, Node, Test};
-use super::{cidr, number};
+use super::{cidr, inject, number};
 
 /// What leaf evaluation needs besides the leaf.
 pub(crate) struct Ctx<'m, 'e, 'x> {
@@ -22,6 +23,8 @@ pub(crate) struct Ctx<'m, 'e, 'x> {
     pub ev: &'e Event<'x>,
     /// Prefilter flags; `None` for the naive evaluation.
     pub flags: Option<&'m [u8]>,
+    /// The event's derived fields; `None`: computed when needed.
+    pub decoded: Option<&'m DecodedFields>,
 }
 
 impl Ctx<'_, '_, '_> {
@@ -43,7 +46,18 @@ impl Ctx<'_, '_, '_> {
     }
 
     fn text(&self, l: &Leaf) -> Option<Text<'_>> {
-        self.fields.access.get(l.field as usize)?.text(self.ev)
+        self.fields
+            .access
+            .get(l.field as usize)?
+            .text_with(self.ev, self.decoded)
+    }
+
+    fn present(&self, l: &Leaf) -> bool {
+        match self.fields.access.get(l.field as usize) {
+            Some(Access::Decoded(_)) => self.text(l).is_some(),
+            Some(a) => a.get(self.ev).is_some(),
+            None => false,
+        }
     }
 
     #[inline]
@@ -80,14 +94,19 @@ impl Ctx<'_, '_, '_> {
                 self.text(l).is_some_and(|t| pat.matches(&t, *cased))
             }
             Test::Empty => self.text(l).is_some_and(|t| t.is_empty()),
-            Test::Present => value().is_some(),
-            Test::Absent => value().is_none(),
+            Test::Present => self.present(l),
+            Test::Absent => !self.present(l),
             Test::Null => self.text(l).is_none_or(|t| t.is_empty()),
             Test::Regex(re) => self.text(l).is_some_and(|t| re.is_match(&t)),
             Test::Cidr(net) => value().is_some_and(|v| cidr::contains(net, v)),
             Test::Num(cmp, n) => value()
                 .and_then(number::of)
                 .is_some_and(|v| cmp.holds(v, *n)),
+            Test::Inject { kind, split, want } => {
+                self.text(l)
+                    .is_some_and(|t| inject::holds(*kind, *split, &t))
+                    == *want
+            }
         }
     }
 
@@ -128,7 +147,7 @@ impl Ctx<'_, '_, '_> {
                     .fields
                     .access
                     .get(l.field as usize)
-                    .and_then(|a| a.text(self.ev))
+                    .and_then(|a| a.text_with(self.ev, self.decoded))
                 {
                     Some(t) => format!("{name} = {}", quote(&t)),
                     None => format!("{name} is absent"),

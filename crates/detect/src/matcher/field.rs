@@ -9,6 +9,7 @@ use std::ops::Deref;
 
 use logsentinel_core::{Event, FieldValue};
 
+use super::decoded::{self, DecodedFields, Derived};
 use crate::mapping::FieldMapping;
 
 /// The ECS names `Event::fields` can produce, plus the extra names the
@@ -59,8 +60,16 @@ pub(crate) const ECS_FIELDS: &[&str] = &[
 /// Prefixes under which any name is accepted (free-form extras).
 pub(crate) const OPEN_PREFIXES: &[&str] = &["labels.", "winlog.", "json."];
 
-/// Whether a rule may use the (already mapped) field name `ecs`.
+/// Whether a rule may use the (already mapped) field name `ecs`: an ECS
+/// field, a derived field (`url.decoded`, ...: see `decoded`), an open
+/// extra, or a mapping target.
 pub(crate) fn is_known(ecs: &str, mapping: &FieldMapping) -> bool {
+    decoded::is_derived(ecs) || is_member(ecs, mapping)
+}
+
+/// Whether `ecs` names something an `Event` carries (what signals can
+/// capture): `is_known` minus the derived fields.
+pub(crate) fn is_member(ecs: &str, mapping: &FieldMapping) -> bool {
     ECS_FIELDS.contains(&ecs)
         || OPEN_PREFIXES
             .iter()
@@ -108,6 +117,8 @@ pub(crate) enum Access {
     UrlDomain,
     UrlOriginal,
     UserAgent,
+    /// A derived (decoded) field: not an event member, see `decoded`.
+    Decoded(Derived),
     /// Anything else: looked up by name in `Event::extra`.
     Extra(Box<str>),
 }
@@ -152,7 +163,10 @@ impl Access {
             "url.domain" => Access::UrlDomain,
             "url.original" => Access::UrlOriginal,
             "user_agent.original" => Access::UserAgent,
-            other => Access::Extra(other.into()),
+            other => match Derived::from_name(other) {
+                Some(d) => Access::Decoded(d),
+                None => Access::Extra(other.into()),
+            },
         }
     }
 
@@ -161,7 +175,45 @@ impl Access {
         matches!(self, Access::SourceIp | Access::DestinationIp)
     }
 
-    /// The field's value in `ev`; the same as `ev.field(name)`.
+    /// Whether the field is never text: numbers, addresses, the time (the
+    /// `sqli`/`xss` modifiers refuse them). Extras may be anything.
+    pub fn is_never_text(&self) -> bool {
+        matches!(
+            self,
+            Access::Timestamp
+                | Access::Duration
+                | Access::FileLine
+                | Access::SyslogFacility
+                | Access::SyslogSeverity
+                | Access::ProcessPid
+                | Access::SourceIp
+                | Access::SourcePort
+                | Access::DestinationIp
+                | Access::DestinationPort
+                | Access::BodyBytes
+                | Access::Status
+        )
+    }
+
+    /// The field's text, with derived fields read from `decoded` (filled
+    /// for `ev`) or, without it, computed on the spot.
+    #[inline]
+    pub fn text_with<'e>(
+        &self,
+        ev: &'e Event<'_>,
+        decoded: Option<&'e DecodedFields>,
+    ) -> Option<Text<'e>> {
+        match self {
+            Access::Decoded(d) => match decoded {
+                Some(fields) => fields.get(*d, ev).map(Text::Borrowed),
+                None => decoded::compute(*d, ev).map(Text::Owned),
+            },
+            _ => self.text(ev),
+        }
+    }
+
+    /// The field's value in `ev`; the same as `ev.field(name)`. Derived
+    /// fields are not event members: None (use `text_with`).
     #[inline]
     pub fn get<'e>(&self, ev: &'e Event<'_>) -> Option<FieldValue<'e>> {
         fn s<'e>(v: &'e Option<Cow<'_, str>>) -> Option<FieldValue<'e>> {
@@ -206,6 +258,7 @@ impl Access {
             Access::UrlDomain => s(&ev.url_domain),
             Access::UrlOriginal => s(&ev.url_original),
             Access::UserAgent => s(&ev.user_agent),
+            Access::Decoded(_) => None,
             Access::Extra(name) => {
                 ev.extra
                     .iter()
@@ -244,7 +297,10 @@ impl<'e> Text<'e> {
             other => {
                 let mut buf = Inline::default();
                 let ok = match other {
-                    FieldValue::Int(i) => write!(buf, "{i}"),
+                    FieldValue::Int(i) => {
+                        buf.push_int(i);
+                        Ok(())
+                    }
                     FieldValue::Ip(ip) => write!(buf, "{ip}"),
                     FieldValue::Time(t) => write!(buf, "{t}"),
                     FieldValue::Json(j) => write!(buf, "{j}"),
@@ -287,6 +343,30 @@ impl Default for Inline {
 }
 
 impl Inline {
+    /// Appends the decimal digits of `i` (status codes, ports, pids: on
+    /// every event, so without `fmt`).
+    fn push_int(&mut self, i: i64) {
+        let mut digits = [0u8; 20];
+        let mut n = i.unsigned_abs();
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || at == 0 {
+                break;
+            }
+        }
+        if i < 0 {
+            let _ = fmt::Write::write_str(self, "-");
+        }
+        if let Some(s) = digits.get(at..).and_then(|d| std::str::from_utf8(d).ok()) {
+            let _ = fmt::Write::write_str(self, s);
+        }
+    }
+
     fn as_str(&self) -> &str {
         // Only whole `&str`s are ever copied in, so this is valid UTF-8.
         self.buf
@@ -384,6 +464,9 @@ mod tests {
     fn text_formats_without_allocating_small_values() {
         assert!(matches!(Text::of(FieldValue::Int(401)), Text::Inline(_)));
         assert_eq!(&*Text::of(FieldValue::Int(-5)), "-5");
+        for i in [0, 7, 401, 65_535, -1, i64::MAX, i64::MIN] {
+            assert_eq!(&*Text::of(FieldValue::Int(i)), i.to_string());
+        }
         let ip = "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff".parse().unwrap();
         assert_eq!(
             &*Text::of(FieldValue::Ip(ip)),

@@ -2,9 +2,14 @@
 //! with one literal prefilter for the whole rule set.
 //!
 //! How an event is matched (`Matcher::matching_rules`):
+//! 0. the derived fields some rule uses (`url.decoded`, ...: `decoded`)
+//!    are computed into the scratch buffers, once;
 //! 1. every field that some rule has literals for is read once and scanned
 //!    once by that field's Aho-Corasick automaton (`prefilter`), which sets
-//!    per-literal position flags in the scratch buffers;
+//!    per-literal position flags in the scratch buffers (a value seen
+//!    recently, such as a common user agent, replays its finds from a
+//!    per-thread memo instead; the decoded target and its path and query
+//!    share one scan);
 //! 2. the candidate rules are those with no necessary literal set (always
 //!    evaluated: e.g. a lone regex or CIDR) plus those one of whose
 //!    necessary literals was found;
@@ -15,16 +20,19 @@
 //!
 //! No allocation per event once the scratch buffers have grown.
 //!
-//! Layout: `field` (event access), `selection` (YAML → tree), `condition`,
-//! `modifier` (the `|mod` chain), one file per modifier family (`glob`,
-//! `regex`, `cidr`, `number`, `encoding`), `prefilter`, `eval`.
+//! Layout: `field` (event access), `decoded` (derived, normalised
+//! fields), `selection` (YAML → tree), `condition`, `modifier` (the `|mod`
+//! chain), one file per modifier family (`glob`, `regex`, `cidr`, `number`,
+//! `encoding`, `inject`), `prefilter`, `eval`.
 
 mod cidr;
 mod condition;
+pub(crate) mod decoded;
 mod encoding;
 mod eval;
 pub(crate) mod field;
 mod glob;
+mod inject;
 mod modifier;
 mod number;
 mod prefilter;
@@ -36,8 +44,10 @@ mod tests;
 use logsentinel_core::Event;
 
 use self::condition::Cond;
+use self::decoded::Derived;
+use self::decoded::{DecodedFields, Needed};
 use self::eval::Ctx;
-use self::prefilter::{Literals, Necessary, Scanner};
+use self::prefilter::{Literals, Memo, Necessary, Part, Scanner};
 use self::selection::{Compiler, FieldTable, LineError, Node};
 use crate::loader::yaml::{Kind, Node as Yaml};
 use crate::mapping::FieldMapping;
@@ -51,6 +61,12 @@ pub struct MatchScratch {
     touched: Vec<u32>,
     /// Bitset over compiled rules.
     candidates: Vec<u64>,
+    /// The event's derived (decoded) fields.
+    decoded: DecodedFields,
+    /// Per scanner: recent values and their finds.
+    memo: Vec<Memo>,
+    /// The matcher the memo belongs to (`Matcher::id`).
+    memo_owner: u64,
 }
 
 /// One compiled detection rule.
@@ -162,8 +178,20 @@ impl MatcherBuilder {
     }
 
     pub fn build(mut self) -> Result<Matcher, String> {
-        let scanners = self.lits.scanners()?;
+        let access = &self.fields.access;
+        let scanners = self.lits.scanners(|f| match access.get(f as usize) {
+            Some(field::Access::Decoded(Derived::Url)) => Part::Url,
+            Some(field::Access::Decoded(Derived::UrlPath)) => Part::Path,
+            Some(field::Access::Decoded(Derived::UrlQuery)) => Part::Query,
+            _ => Part::Whole,
+        })?;
         self.rules.sort_by_key(|r| r.rule);
+        let mut needed = Needed::default();
+        for a in &self.fields.access {
+            if let field::Access::Decoded(d) = a {
+                needed.add(*d);
+            }
+        }
         let words = self.rules.len().div_ceil(64);
         let mut always = vec![0u64; words];
         let mut activates: Vec<Vec<u32>> = vec![Vec::new(); self.lits.list.len()];
@@ -190,6 +218,8 @@ impl MatcherBuilder {
             rules: self.rules,
             always,
             activates,
+            needed,
+            id: NEXT_MATCHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 }
@@ -235,7 +265,14 @@ pub(crate) struct Matcher {
     always: Vec<u64>,
     /// Literal id → compiled rules that it may make match.
     activates: Vec<Vec<u32>>,
+    /// Which derived fields' sources to decode per event.
+    needed: Needed,
+    /// Identifies this matcher to scratch memos (which hold literal ids).
+    id: u64,
 }
+
+/// Source of `Matcher::id`.
+static NEXT_MATCHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Matcher {
     /// Indexes (in `RuleSet::rules`) of the detection rules matching `ev`,
@@ -246,7 +283,15 @@ impl Matcher {
             flags,
             touched,
             candidates,
+            decoded,
+            memo,
+            memo_owner,
         } = scratch;
+        if *memo_owner != self.id || memo.len() != self.scanners.len() {
+            memo.clear();
+            memo.resize(self.scanners.len(), Memo::default());
+            *memo_owner = self.id;
+        }
         if flags.len() != self.lits.len() {
             flags.clear();
             flags.resize(self.lits.len(), 0);
@@ -258,15 +303,25 @@ impl Matcher {
             }
         }
         touched.clear();
+        // 0. Decode what the rules look at.
+        if self.needed.any() {
+            decoded.fill(ev, self.needed);
+        }
+        let decoded = &*decoded;
         // 1. Scan each field with literals once.
-        for sc in &self.scanners {
-            if let Some(text) = self
+        for (sc, memo) in self.scanners.iter().zip(memo.iter_mut()) {
+            if sc.url_group {
+                // Request targets rarely repeat (ids, queries): no memo.
+                if let Some((text, query_at)) = decoded.url(ev) {
+                    sc.scan(text, query_at, flags, touched, None);
+                }
+            } else if let Some(text) = self
                 .fields
                 .access
                 .get(sc.field as usize)
-                .and_then(|a| a.text(ev))
+                .and_then(|a| a.text_with(ev, Some(decoded)))
             {
-                sc.scan(&text, flags, touched);
+                memo.scan(sc, &text, None, flags, touched);
             }
         }
         // 2. Candidates.
@@ -289,6 +344,7 @@ impl Matcher {
             lits: &self.lits,
             ev,
             flags: Some(flags),
+            decoded: Some(decoded),
         };
         for (wi, &word) in candidates.iter().enumerate() {
             let mut w = word;
@@ -320,6 +376,7 @@ impl Matcher {
             lits: &self.lits,
             ev,
             flags: None,
+            decoded: None,
         };
         Some(ctx.cond(&r.cond, &r.selections))
     }
@@ -335,6 +392,7 @@ impl Matcher {
             lits: &self.lits,
             ev,
             flags: None,
+            decoded: None,
         };
         let result = ctx.cond(&r.cond, &r.selections);
         let mut out = vec![format!(

@@ -1,9 +1,11 @@
 //! Sigma field modifiers: `field|mod|mod` → the field name and what to do
 //! with the values. The modifier families live in their own files (`glob`:
 //! plain/contains/startswith/endswith/cased, `regex`, `cidr`, `number`,
-//! `encoding`: base64/base64offset/windash); this file only reads and checks
-//! the chain, so adding a modifier touches the table below and its family.
+//! `encoding`: base64/base64offset/windash, `inject`: the LogSentinel
+//! extensions `sqli` and `xss`); this file only reads and checks the chain,
+//! so adding a modifier touches the table below and its family.
 
+use super::inject::Kind as InjectKind;
 use super::number::Cmp;
 use super::regex::ReFlags;
 
@@ -19,6 +21,8 @@ pub(crate) enum Op {
     Cidr,
     Exists,
     Cmp(Cmp),
+    /// `sqli` / `xss`: libinjection finds an injection (value true/false).
+    Inject(InjectKind),
 }
 
 /// A transform of the value before matching.
@@ -44,7 +48,7 @@ pub(crate) struct Mods {
 
 /// Every modifier name, for error messages.
 pub(crate) const SUPPORTED: &str = "contains, startswith, endswith, all, re (with i, m, s), cidr, \
-     exists, lt, lte, gt, gte, cased, base64, base64offset, windash";
+     exists, lt, lte, gt, gte, cased, base64, base64offset, windash, sqli, xss";
 
 /// Splits `field|mod|...` and checks the modifiers. The error is the
 /// reason, meant to be shown with the key's line.
@@ -73,6 +77,7 @@ pub(crate) fn parse(key: &str) -> Result<(&str, Mods), String> {
             Op::Cidr => "cidr",
             Op::Exists => "exists",
             Op::Cmp(c) => c.as_str(),
+            Op::Inject(k) => k.as_str(),
             Op::Eq => "",
         });
         mods.op = op;
@@ -92,6 +97,8 @@ pub(crate) fn parse(key: &str) -> Result<(&str, Mods), String> {
             "lte" => set_op(&mut mods, Op::Cmp(Cmp::Lte), m)?,
             "gt" => set_op(&mut mods, Op::Cmp(Cmp::Gt), m)?,
             "gte" => set_op(&mut mods, Op::Cmp(Cmp::Gte), m)?,
+            "sqli" => set_op(&mut mods, Op::Inject(InjectKind::Sqli), m)?,
+            "xss" => set_op(&mut mods, Op::Inject(InjectKind::Xss), m)?,
             "all" => mods.all = true,
             "cased" => mods.cased = true,
             "i" | "m" | "s" => {
@@ -146,6 +153,14 @@ pub(crate) fn parse(key: &str) -> Result<(&str, Mods), String> {
     if mods.all && mods.op == Op::Exists {
         return Err(format!("`all` makes no sense with `exists`, in `{key}`"));
     }
+    if let Op::Inject(k) = mods.op
+        && mods.all
+    {
+        return Err(format!(
+            "`all` makes no sense with `{}`, in `{key}`",
+            k.as_str()
+        ));
+    }
     Ok((field, mods))
 }
 
@@ -169,6 +184,9 @@ mod tests {
         let (f, m) = parse("user.name").unwrap();
         assert_eq!((f, m.op), ("user.name", Op::Eq));
         assert!(parse("a|startswith|cased").unwrap().1.cased);
+        let (f, m) = parse("url.decoded|sqli").unwrap();
+        assert_eq!((f, m.op), ("url.decoded", Op::Inject(InjectKind::Sqli)));
+        assert_eq!(parse("q|xss").unwrap().1.op, Op::Inject(InjectKind::Xss));
     }
 
     #[test]
@@ -188,6 +206,11 @@ mod tests {
             ("a|exists|all", "`all` makes no sense"),
             ("a||contains", "empty modifier"),
             ("a|utf16le|base64", "unknown modifier `utf16le`"),
+            ("a|sqli|xss", "conflicting modifiers `sqli` and `xss`"),
+            ("a|contains|sqli", "conflicting modifiers"),
+            ("a|sqli|all", "`all` makes no sense with `sqli`"),
+            ("a|xss|cased", "`cased` only applies"),
+            ("a|sqli|base64", "only apply to plain"),
         ] {
             let e = parse(key).unwrap_err();
             assert!(e.contains(msg), "{key}: {e}");

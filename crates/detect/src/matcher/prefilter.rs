@@ -12,7 +12,10 @@
 //! (One automaton per field rather than one for all literals: a field is
 //! scanned only for its own literals, so a long `event.original` is not
 //! searched for the short values of `event.outcome`, and each automaton
-//! stays small enough to be a DFA.)
+//! stays small enough to be a DFA. One exception: `url.decoded`,
+//! `url.path.decoded` and `url.query.decoded` share one automaton run over
+//! the decoded target once; a find counts for the path or the query when
+//! it lies inside that part, with position bits relative to the part.)
 
 use std::collections::HashMap;
 
@@ -50,6 +53,22 @@ const COMMON_FIELDS: &[&str] = &[
     "network.transport",
 ];
 
+/// Which part of the scanned text a literal's field is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The whole text: the field is scanned on its own.
+    Whole,
+    /// The decoded request target, scanned together with its parts.
+    Url,
+    /// Its path: before the query's `?`.
+    Path,
+    /// Its query: after the `?` (absent without one).
+    Query,
+}
+
+/// Literal ids with the part of the text each is searched in.
+type PartLiterals = Vec<(u32, Part)>;
+
 /// Collects literals while rules compile.
 #[derive(Debug, Default)]
 pub(crate) struct Literals {
@@ -80,71 +99,202 @@ impl Literals {
         id
     }
 
-    /// One scanner per field that has literals.
-    pub fn scanners(&self) -> Result<Vec<Scanner>, String> {
-        let mut by_field: Vec<(u16, Vec<u32>)> = Vec::new();
+    /// One scanner per field that has literals (`part_of` tells which
+    /// fields are parts of the decoded target: those share one scanner).
+    pub fn scanners(&self, part_of: impl Fn(u16) -> Part) -> Result<Vec<Scanner>, String> {
+        // Group key: the field, or None for the decoded target's group.
+        let mut by_field: Vec<(Option<u16>, PartLiterals)> = Vec::new();
         for (id, lit) in self.list.iter().enumerate() {
-            match by_field.iter_mut().find(|(f, _)| *f == lit.field) {
-                Some((_, ids)) => ids.push(id as u32),
-                None => by_field.push((lit.field, vec![id as u32])),
+            let part = part_of(lit.field);
+            let key = (part == Part::Whole).then_some(lit.field);
+            match by_field.iter_mut().find(|(f, _)| *f == key) {
+                Some((_, ids)) => ids.push((id as u32, part)),
+                None => by_field.push((key, vec![(id as u32, part)])),
             }
         }
-        by_field.sort_unstable_by_key(|(f, _)| *f);
+        by_field.sort_unstable_by_key(|(f, _)| f.map_or(u32::MAX, u32::from));
         by_field
             .into_iter()
-            .map(|(field, ids)| {
-                let patterns = ids.iter().map(|&i| self.list[i as usize].text.as_str());
+            .map(|(key, ids)| {
+                let field = key.or_else(|| {
+                    ids.first()
+                        .and_then(|(i, _)| self.list.get(*i as usize))
+                        .map(|l| l.field)
+                });
+                let field = field.unwrap_or(0);
+                let patterns = ids
+                    .iter()
+                    .map(|&(i, _)| self.list[i as usize].text.as_str());
                 // A DFA for the usual small sets; the automatic choice for
                 // very large ones (memory).
                 let kind = (ids.len() <= 500).then_some(AhoCorasickKind::DFA);
                 let ac = AhoCorasick::builder()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    .prefilter(false)
                     .kind(kind)
                     .build(patterns)
                     .map_err(|e| format!("cannot build the literal automaton: {e}"))?;
-                Ok(Scanner { field, ac, ids })
+                Ok(Scanner {
+                    field,
+                    url_group: key.is_none(),
+                    ac,
+                    ids,
+                })
             })
             .collect()
     }
 }
 
-/// The automaton of one field.
+/// The automaton of one field (or of the decoded target and its parts).
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
+    /// The field scanned (for the decoded target's group: one of its
+    /// fields; the text scanned is the whole decoded target).
     pub field: u16,
+    /// Scans the decoded target for it and its path and query.
+    pub url_group: bool,
     ac: AhoCorasick,
-    /// Automaton pattern index → literal id.
-    ids: Vec<u32>,
+    /// Automaton pattern index → literal id and the part it belongs to.
+    ids: Vec<(u32, Part)>,
 }
 
 impl Scanner {
     /// Sets the flags of every literal found in `text`; `touched` gets each
-    /// literal whose flags went from zero to non-zero.
+    /// literal whose flags went from zero to non-zero. `query_at`: the
+    /// position of the query's `?` in `text` (for the target's group).
     #[inline]
-    pub fn scan(&self, text: &str, flags: &mut [u8], touched: &mut Vec<u32>) {
+    /// `record`, when given, gets every (literal, bits) found, for the
+    /// memo (`Memo`).
+    pub fn scan(
+        &self,
+        text: &str,
+        query_at: Option<usize>,
+        flags: &mut [u8],
+        touched: &mut Vec<u32>,
+        mut record: Option<&mut Vec<(u32, u8)>>,
+    ) {
         let len = text.len();
+        let path_end = query_at.unwrap_or(len);
         for m in self.ac.find_overlapping_iter(text) {
-            let Some(&id) = self.ids.get(m.pattern().as_usize()) else {
+            let Some(&(id, part)) = self.ids.get(m.pattern().as_usize()) else {
                 continue;
             };
+            // The span of the part the literal is searched in.
+            let (start, end) = match part {
+                Part::Whole | Part::Url => (0, len),
+                Part::Path => (0, path_end),
+                Part::Query => match query_at {
+                    Some(q) => (q + 1, len),
+                    None => continue,
+                },
+            };
+            if m.start() < start || m.end() > end {
+                continue;
+            }
             let mut bits = ANY;
-            if m.start() == 0 {
+            if m.start() == start {
                 bits |= PREFIX;
             }
-            if m.end() == len {
+            if m.end() == end {
                 bits |= SUFFIX;
-                if m.start() == 0 {
+                if m.start() == start {
                     bits |= EQUALS;
                 }
             }
-            if let Some(f) = flags.get_mut(id as usize) {
-                if *f == 0 {
-                    touched.push(id);
-                }
-                *f |= bits;
+            if let Some(r) = record.as_deref_mut() {
+                r.push((id, bits));
             }
+            set_flags(flags, touched, id, bits);
         }
+    }
+}
+
+#[inline]
+fn set_flags(flags: &mut [u8], touched: &mut Vec<u32>, id: u32, bits: u8) {
+    if let Some(f) = flags.get_mut(id as usize) {
+        if *f == 0 {
+            touched.push(id);
+        }
+        *f |= bits;
+    }
+}
+
+/// Memo of one scanner's recent results: field values repeat a lot in
+/// real logs (the same user agents, asset paths, referrers), so a value
+/// seen recently is not scanned again; its finds are replayed. A small
+/// direct-mapped table whose entries keep their buffers (no allocation
+/// once warm).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Memo {
+    slots: Vec<MemoSlot>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct MemoSlot {
+    used: bool,
+    query_at: Option<usize>,
+    key: String,
+    finds: Vec<(u32, u8)>,
+}
+
+/// Entries per scanner.
+const MEMO_SLOTS: usize = 256;
+/// Values outside this length range are always scanned (short ones are
+/// cheap, long ones rarely repeat).
+pub(crate) const MEMO_LEN: std::ops::RangeInclusive<usize> = 12..=512;
+
+fn memo_hash(text: &[u8], query_at: Option<usize>) -> usize {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = query_at.map_or(0, |q| q as u64 + 1).wrapping_mul(K);
+    let mut chunks = text.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    (h >> 32) as usize
+}
+
+impl Memo {
+    /// Sets the flags for `text` through `scanner`, from the memo when the
+    /// value was seen recently.
+    #[inline]
+    pub fn scan(
+        &mut self,
+        scanner: &Scanner,
+        text: &str,
+        query_at: Option<usize>,
+        flags: &mut [u8],
+        touched: &mut Vec<u32>,
+    ) {
+        if !MEMO_LEN.contains(&text.len()) {
+            scanner.scan(text, query_at, flags, touched, None);
+            return;
+        }
+        if self.slots.len() != MEMO_SLOTS {
+            self.slots = vec![MemoSlot::default(); MEMO_SLOTS];
+        }
+        let i = memo_hash(text.as_bytes(), query_at) % MEMO_SLOTS;
+        let Some(slot) = self.slots.get_mut(i) else {
+            scanner.scan(text, query_at, flags, touched, None);
+            return;
+        };
+        if slot.used && slot.query_at == query_at && slot.key == text {
+            for &(id, bits) in &slot.finds {
+                set_flags(flags, touched, id, bits);
+            }
+            return;
+        }
+        slot.finds.clear();
+        scanner.scan(text, query_at, flags, touched, Some(&mut slot.finds));
+        slot.key.clear();
+        slot.key.push_str(text);
+        slot.query_at = query_at;
+        slot.used = true;
     }
 }
 
@@ -191,23 +341,88 @@ mod tests {
         let other_field = lits.intern(1, "event.reason", "fail");
         assert_eq!(lits.intern(0, "message", "FAIL"), fail);
         assert_ne!(other_field, fail);
-        let scanners = lits.scanners().unwrap();
+        let scanners = lits.scanners(|_| Part::Whole).unwrap();
         assert_eq!(scanners.len(), 2);
         let mut flags = vec![0u8; lits.list.len()];
         let mut touched = Vec::new();
-        scanners[0].scan("failed", &mut flags, &mut touched);
+        scanners[0].scan("failed", None, &mut flags, &mut touched, None);
         assert_eq!(flags[fail as usize], ANY | PREFIX);
         assert_eq!(flags[ed as usize], ANY | SUFFIX);
         assert_eq!(flags[other_field as usize], 0);
         assert_eq!(touched, vec![fail, ed]);
         flags.iter_mut().for_each(|f| *f = 0);
         touched.clear();
-        scanners[0].scan("FAIL", &mut flags, &mut touched);
+        scanners[0].scan("FAIL", None, &mut flags, &mut touched, None);
         assert_eq!(flags[fail as usize], ANY | PREFIX | SUFFIX | EQUALS);
         // Overlapping and repeated occurrences are all seen.
         flags.iter_mut().for_each(|f| *f = 0);
-        scanners[0].scan("ed fail ed", &mut flags, &mut touched);
+        scanners[0].scan("ed fail ed", None, &mut flags, &mut touched, None);
         assert_eq!(flags[ed as usize], ANY | PREFIX | SUFFIX);
+    }
+
+    #[test]
+    fn the_target_and_its_parts_share_one_scan() {
+        let mut lits = Literals::default();
+        // Fields 0, 1, 2: the target, its path, its query.
+        let whole = lits.intern(0, "url.decoded", "/a?b");
+        let path = lits.intern(1, "url.path.decoded", "/a");
+        let path_b = lits.intern(1, "url.path.decoded", "b");
+        let query = lits.intern(2, "url.query.decoded", "b");
+        let query_a = lits.intern(2, "url.query.decoded", "/a");
+        let other = lits.intern(3, "user.name", "b");
+        let parts = |f: u16| match f {
+            0 => Part::Url,
+            1 => Part::Path,
+            2 => Part::Query,
+            _ => Part::Whole,
+        };
+        let scanners = lits.scanners(parts).unwrap();
+        assert_eq!(scanners.len(), 2);
+        let sc = scanners.iter().find(|s| s.url_group).unwrap();
+        let mut flags = vec![0u8; lits.list.len()];
+        let mut touched = Vec::new();
+        sc.scan("/a?b", Some(2), &mut flags, &mut touched, None);
+        assert_eq!(flags[whole as usize], ANY | PREFIX | SUFFIX | EQUALS);
+        assert_eq!(flags[path as usize], ANY | PREFIX | SUFFIX | EQUALS);
+        assert_eq!(flags[query as usize], ANY | PREFIX | SUFFIX | EQUALS);
+        assert_eq!(flags[path_b as usize], 0);
+        assert_eq!(flags[query_a as usize], 0);
+        assert_eq!(flags[other as usize], 0);
+        // Without a query: the path is everything, the query finds nothing.
+        flags.iter_mut().for_each(|f| *f = 0);
+        sc.scan("/ab", None, &mut flags, &mut touched, None);
+        assert_eq!(flags[path as usize], ANY | PREFIX);
+        assert_eq!(flags[path_b as usize], ANY | SUFFIX);
+        assert_eq!(flags[query as usize], 0);
+    }
+
+    #[test]
+    fn memo_replays_the_same_finds() {
+        let mut lits = Literals::default();
+        let a = lits.intern(0, "user_agent.original", "nikto");
+        let b = lits.intern(0, "user_agent.original", "o/2");
+        let sc = &lits.scanners(|_| Part::Whole).unwrap()[0];
+        let mut memo = Memo::default();
+        let mut flags = vec![0u8; 2];
+        let mut touched = Vec::new();
+        let texts = [
+            "Mozilla/5.00 (Nikto/2.1.6)",
+            "curl/8.5.0 and more text",
+            "Mozilla/5.00 (Nikto/2.1.6)",
+        ];
+        for t in texts.iter().chain(&texts) {
+            flags.iter_mut().for_each(|f| *f = 0);
+            touched.clear();
+            memo.scan(sc, t, None, &mut flags, &mut touched);
+            let mut direct = vec![0u8; 2];
+            sc.scan(t, None, &mut direct, &mut Vec::new(), None);
+            assert_eq!(flags, direct, "{t}");
+        }
+        assert!(flags[a as usize] != 0 && flags[b as usize] != 0);
+        // Same text, another query position: not a memo hit.
+        flags.iter_mut().for_each(|f| *f = 0);
+        memo.scan(sc, texts[0], Some(3), &mut flags, &mut touched);
+        assert!(flags[a as usize] != 0);
     }
 
     #[test]

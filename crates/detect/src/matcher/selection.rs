@@ -15,6 +15,7 @@ use regex::Regex;
 
 use super::field::{self, Access};
 use super::glob::{Anchor, Pattern, Shape};
+use super::inject::{Kind as InjectKind, Split};
 use super::modifier::{self, Op, Transform};
 use super::number::Cmp;
 use super::prefilter::{self, ANY, EQUALS, Literals, Necessary, PREFIX, SUFFIX};
@@ -66,6 +67,12 @@ pub(crate) enum Test {
     Regex(Regex),
     Cidr(IpNet),
     Num(Cmp, f64),
+    /// `sqli`/`xss`: the tokenizer's verdict must be `want`.
+    Inject {
+        kind: InjectKind,
+        split: Split,
+        want: bool,
+    },
 }
 
 impl Node {
@@ -79,6 +86,7 @@ impl Node {
                 Test::Num(..) | Test::Cidr(_) => 3,
                 Test::Glob { .. } => 5,
                 Test::Regex(_) => 20,
+                Test::Inject { .. } => 30,
             },
         }
     }
@@ -251,6 +259,20 @@ impl Compiler<'_> {
             ecs
         };
         let field = self.fields.id(ecs).map_err(at_key)?;
+        let access = self.fields.access.get(field as usize);
+        if matches!(access, Some(Access::Decoded(_))) && matches!(mods.op, Op::Cidr | Op::Cmp(_)) {
+            return Err(at_key(format!(
+                "`{ecs}` is decoded text: `cidr`, `lt`, `lte`, `gt`, `gte` do not apply"
+            )));
+        }
+        if let Op::Inject(k) = mods.op
+            && access.is_some_and(Access::is_never_text)
+        {
+            return Err(at_key(format!(
+                "`{}` needs a text field (a URL, user agent, query...), and `{ecs}` is not text",
+                k.as_str()
+            )));
+        }
         let suffix = key.text.find('|').map_or("", |i| &key.text[i..]);
         let values: Vec<&Yaml> = match &value.kind {
             Kind::Seq(items) if items.is_empty() => {
@@ -273,6 +295,14 @@ impl Compiler<'_> {
         };
         if mods.op == Op::Exists && values.len() != 1 {
             return Err((value.line, "`exists` takes one value: true or false".into()));
+        }
+        if let Op::Inject(k) = mods.op
+            && values.len() != 1
+        {
+            return Err((
+                value.line,
+                format!("`{}` takes one value: true or false", k.as_str()),
+            ));
         }
         let mut leaves = Vec::with_capacity(values.len());
         for v in values {
@@ -308,6 +338,19 @@ impl Compiler<'_> {
                     Some(true) => leaf(Test::Present),
                     Some(false) => leaf(Test::Absent),
                     None => return Err(at(format!("`exists` takes true or false, not `{text}`"))),
+                },
+                Op::Inject(kind) => match v.as_bool() {
+                    Some(want) => leaf(Test::Inject {
+                        kind,
+                        split: Split::for_field(ecs),
+                        want,
+                    }),
+                    None => {
+                        return Err(at(format!(
+                            "`{}` takes true or false, not `{text}`",
+                            kind.as_str()
+                        )));
+                    }
                 },
                 _ if v.is_null() => {
                     if mods.op != Op::Eq || mods.transform != Transform::None {

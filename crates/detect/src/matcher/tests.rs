@@ -39,6 +39,7 @@ pub(crate) fn event(fields: &[(&str, &str)]) -> Event<'static> {
             "http.response.status_code" => ev.http_status = value.parse().ok(),
             "http.response.body.bytes" => ev.http_bytes = value.parse().ok(),
             "user_agent.original" => ev.user_agent = s(),
+            "http.request.referrer" => ev.http_referrer = s(),
             other => {
                 let v = value
                     .parse::<i64>()
@@ -667,6 +668,118 @@ fn explain_tells_why() {
     assert_eq!(set.explain(5, &ev), vec!["no rule #5".to_string()]);
 }
 
+#[test]
+fn decoded_fields() {
+    let d = "sel:\n  url.decoded|contains: \"' or 1=1\"\ncondition: sel";
+    check(
+        d,
+        &[("url.original", "/p?id=%2527%2520OR%25201%253D1--")],
+        true,
+    );
+    check(d, &[("url.original", "/p?id=1")], false);
+    check(d, &[], false);
+    // Path and query parts.
+    let d = "sel:\n  url.path.decoded|endswith: /.env\ncondition: sel";
+    check(d, &[("url.original", "/%2Eenv?x=1")], true);
+    check(d, &[("url.original", "/x?f=/.env")], false);
+    let d = "sel:\n  url.query.decoded|startswith: 'q=union select'\ncondition: sel";
+    check(d, &[("url.original", "/s?q=UNION/**/SELECT+1")], true);
+    check(d, &[("url.original", "/union select")], false);
+    // A query that is absent vs empty.
+    let d = "sel:\n  url.query.decoded|exists: true\ncondition: sel";
+    check(d, &[("url.original", "/a?")], true);
+    check(d, &[("url.original", "/a")], false);
+    let d = "sel:\n  url.query.decoded: null\ncondition: sel";
+    check(d, &[("url.original", "/a")], true);
+    check(d, &[("url.original", "/a?")], true);
+    check(d, &[("url.original", "/a?b")], false);
+    // User agent and referrer; case is folded, so `re` needs no `i`.
+    let d = "sel:\n  user_agent.decoded|re: '^\\$\\{jndi:'\ncondition: sel";
+    check(
+        d,
+        &[("user_agent.original", "%24%7BJNDI:ldap://x/a}")],
+        true,
+    );
+    check(d, &[("user_agent.original", "curl/8")], false);
+    let d = "sel:\n  http.request.referrer.decoded|contains: '<script'\ncondition: sel";
+    check(
+        d,
+        &[("http.request.referrer", "https://a/?q=%3CScRiPt%3E")],
+        true,
+    );
+    check(
+        d,
+        &[("http.request.referrer", "https://a/?q=script")],
+        false,
+    );
+    // Raw and decoded side by side.
+    let d = "raw:\n  url.original|contains: '%2e%2e'\ndec:\n  url.decoded|contains: '../'\ncondition: dec and not raw";
+    check(d, &[("url.original", "/a/..%c0%af..%c0%afetc")], true);
+    check(d, &[("url.original", "/a/%2e%2e/etc")], false);
+}
+
+#[test]
+fn injection_modifiers() {
+    let d = "sel:\n  url.decoded|sqli: true\ncondition: sel";
+    check(
+        d,
+        &[("url.original", "/p?id=1%27%20OR%20%271%27%3D%271")],
+        true,
+    );
+    check(
+        d,
+        &[("url.original", "/p?id=-1/**/UNION/**/SELECT/**/1,2,3--")],
+        true,
+    );
+    check(
+        d,
+        &[("url.original", "/api/products/1'%20or%20'1'='1")],
+        true,
+    );
+    check(
+        d,
+        &[("url.original", "/search?q=union+station&sort=price")],
+        false,
+    );
+    check(d, &[("url.original", "/search?q=O%27Brien+jacket")], false);
+    check(d, &[], false);
+    let d = "sel:\n  url.decoded|sqli: false\ncondition: sel";
+    check(d, &[("url.original", "/p?id=1")], true);
+    check(d, &[], true);
+    check(d, &[("url.original", "/p?id=1'+or+'1'='1")], false);
+    let d = "sel:\n  url.query.decoded|xss: true\ncondition: sel";
+    check(
+        d,
+        &[("url.original", "/s?q=%3Cscript%3Ealert(1)%3C/script%3E")],
+        true,
+    );
+    check(
+        d,
+        &[(
+            "url.original",
+            "/s?q=&#x3c;img src=x onerror=alert(1)&#x3e;",
+        )],
+        true,
+    );
+    check(d, &[("url.original", "/s?q=%3Cb%3Ebold%3C/b%3E")], false);
+    check(d, &[("url.original", "/<script>alert(1)</script>")], false);
+    // Any text field will do, e.g. a JSON extra.
+    let d = "sel:\n  json.comment|xss: true\ncondition: sel";
+    check(d, &[("json.comment", "<svg onload=alert(1)>")], true);
+    check(d, &[("json.comment", "a < b")], false);
+    // Combined with literals, the prefilter still decides first.
+    let set = load("sel:\n  url.decoded|sqli: true\n  url.decoded|contains: 'id='\ncondition: sel");
+    assert!(set.matcher.always.iter().all(|&w| w == 0));
+}
+
+#[test]
+fn explain_shows_decoded_values() {
+    let set = load("sel:\n  url.decoded|contains: '../'\ncondition: sel");
+    let ev = event(&[("url.original", "/a/%2e%2e%2fetc")]);
+    let text = set.explain(0, &ev).join("\n");
+    assert!(text.contains("url.decoded = \"/a/../etc\""), "{text}");
+}
+
 // --- fast == naive -------------------------------------------------------
 
 const FIELDS: [&str; 4] = [
@@ -687,7 +800,7 @@ fn value_strategy() -> impl Strategy<Value = String> {
 fn event_value_strategy() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
         "a", "ab", "ba", "AB", "abc", "xabcx", "b", "", "a*", "aXc", "404", "401", "é", "xéx",
-        "acbc",
+        "acbc", "%61b", "a%2Fb?c", "?ab", "A+B?a+b", "x%2561",
     ])
     .prop_map(str::to_string)
 }
@@ -704,8 +817,13 @@ fn leaf_strategy() -> impl Strategy<Value = String> {
         "|re",
         "|exists",
     ]);
+    let fields: Vec<&str> = FIELDS
+        .iter()
+        .copied()
+        .chain(["url.decoded", "url.path.decoded", "url.query.decoded"])
+        .collect();
     (
-        prop::sample::select(FIELDS.to_vec()),
+        prop::sample::select(fields),
         modifier,
         prop::collection::vec(value_strategy(), 1..3),
     )
