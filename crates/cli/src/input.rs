@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use logsentinel_core::{Format, LineParser, ParseCtx, Timestamp, detect_format};
-use logsentinel_ingest::{IngestError, LineBatch};
+use logsentinel_ingest::{IngestError, LineBatch, LineReader, Source};
 
 use crate::cli::InputArgs;
 use crate::tz;
@@ -75,4 +75,44 @@ pub fn reference_time(modified: Option<std::time::SystemTime>) -> Timestamp {
         Err(e) => -(e.duration().as_secs() as i64),
     };
     Timestamp::from_secs(secs)
+}
+
+/// An input opened for parsing: its reader, the first batch (already read,
+/// for detection), and the parser chosen for it.
+pub struct OpenedInput {
+    pub name: String,
+    pub reader: LineReader<Box<dyn std::io::Read + Send>>,
+    pub first: LineBatch,
+    pub parser: LineParser,
+    /// How the format was chosen, for messages.
+    pub how: String,
+}
+
+impl OpenedInput {
+    /// Opens `source`, reads its first batch and picks its parser.
+    pub fn open(common: &Common, source: &Source) -> Result<OpenedInput, crate::Failure> {
+        let name = source.display_name();
+        let opened = logsentinel_ingest::open(source).map_err(crate::Failure::Input)?;
+        let mut reader = LineReader::new(opened.reader).max_line(common.max_line);
+        let mut first = LineBatch::default();
+        reader
+            .next_batch(&mut first)
+            .map_err(|e| read_error(&name, e))?;
+        let (parser, how) = common.parser_for(&first, reference_time(opened.modified));
+        Ok(OpenedInput {
+            name,
+            reader,
+            first,
+            parser,
+            how,
+        })
+    }
+}
+
+/// A read failure of input `name`.
+pub fn read_error(name: &str, e: std::io::Error) -> crate::Failure {
+    crate::Failure::Input(IngestError::Read {
+        path: name.to_string(),
+        source: e,
+    })
 }

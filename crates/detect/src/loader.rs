@@ -194,13 +194,7 @@ impl RuleSet {
                 .rules
                 .iter()
                 .filter_map(|&i| self.rules.get(i))
-                .map(|r| {
-                    if r.name.is_empty() {
-                        r.id.as_str()
-                    } else {
-                        r.name.as_str()
-                    }
-                })
+                .map(Rule::reference)
                 .collect();
             return vec![format!(
                 "`{label}` is a correlation rule ({:?} over [{}]): it matches sequences of events, not single events",

@@ -217,3 +217,15 @@ pub struct Rule {
     /// only feed correlations, unless they ask to).
     pub enabled: bool,
 }
+
+impl Rule {
+    /// The name correlations and users refer to: `name`, or `id` when the
+    /// rule has none.
+    pub fn reference(&self) -> &str {
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}

@@ -18,12 +18,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use logsentinel_core::{Event, Timestamp};
 use logsentinel_detect::engine::{Engine, EngineStats};
 use logsentinel_detect::signal::Signal;
-use logsentinel_ingest::{IngestError, LineBatch, LineReader, Source};
+use logsentinel_ingest::Source;
 use serde_json::{Value, json};
 
 use crate::Failure;
 use crate::cli::{AnalyzeArgs, AnalyzeOutput};
-use crate::input::{Common, reference_time, report_input_error};
+use crate::input::{Common, OpenedInput, read_error, report_input_error};
 use crate::pipeline::{self, BatchParser, ParseStats};
 use crate::rules_load::rules_and_config;
 use crate::text::for_terminal;
@@ -174,18 +174,14 @@ fn analyze_one(
     progress: &ProgressBar,
     started: &Instant,
 ) -> Result<ParseStats, Failure> {
-    let name = source.display_name();
-    let opened = logsentinel_ingest::open(source).map_err(Failure::Input)?;
-    let read_err = |e: io::Error| {
-        Failure::Input(IngestError::Read {
-            path: name.clone(),
-            source: e,
-        })
-    };
-    let mut reader = LineReader::new(opened.reader).max_line(common.max_line);
-    let mut first = LineBatch::default();
-    reader.next_batch(&mut first).map_err(read_err)?;
-    let (parser, _how) = common.parser_for(&first, reference_time(opened.modified));
+    let OpenedInput {
+        name,
+        mut reader,
+        first,
+        parser,
+        how: _how,
+    } = OpenedInput::open(common, source)?;
+    let read_err = |e: io::Error| read_error(&name, e);
     let path = match source {
         Source::File(_) => Some(name.as_str()),
         Source::Stdin => None,

@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use logsentinel_core::{Event, FieldValue, Format, ecs_json};
-use logsentinel_ingest::{IngestError, LineBatch, LineReader, Source};
+use logsentinel_ingest::Source;
 
 use crate::Failure;
 use crate::cli::{ParseArgs, ParseOutput};
-use crate::input::{Common, reference_time, report_input_error};
+use crate::input::{Common, OpenedInput, read_error, report_input_error};
 use crate::pipeline::{self, BatchParser, ParseStats};
 use crate::text::kv_value;
 
@@ -58,18 +58,14 @@ fn parse_one(
     source: &Source,
     out: &mut impl Write,
 ) -> Result<ParseStats, Failure> {
-    let name = source.display_name();
-    let opened = logsentinel_ingest::open(source).map_err(Failure::Input)?;
-    let read_err = |e: io::Error| {
-        Failure::Input(IngestError::Read {
-            path: name.clone(),
-            source: e,
-        })
-    };
-    let mut reader = LineReader::new(opened.reader).max_line(common.max_line);
-    let mut first = LineBatch::default();
-    reader.next_batch(&mut first).map_err(read_err)?;
-    let (parser, how) = common.parser_for(&first, reference_time(opened.modified));
+    let OpenedInput {
+        name,
+        mut reader,
+        first,
+        parser,
+        how,
+    } = OpenedInput::open(common, source)?;
+    let read_err = |e: io::Error| read_error(&name, e);
     let path = match source {
         Source::File(_) => Some(name.as_str()),
         Source::Stdin => None,

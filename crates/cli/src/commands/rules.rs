@@ -60,13 +60,7 @@ pub fn describe_thresholds(rules: &RuleSet, r: &Rule) -> String {
         .rules
         .iter()
         .filter_map(|&i| rules.rules.get(i))
-        .map(|r| {
-            if r.name.is_empty() {
-                r.id.as_str()
-            } else {
-                r.name.as_str()
-            }
-        })
+        .map(Rule::reference)
         .collect();
     let kind = match c.kind {
         CorrelationType::EventCount => format!("count {}", threshold_text(&c.threshold)),
