@@ -177,6 +177,20 @@ impl Alert {
         web_answer(self.level, self.category, &self.responses)
     }
 
+    /// The alert without what only its full report needs (evidence, the
+    /// lists of users and addresses, the group, the description, tactics):
+    /// enough to rank, summarise and link it into incidents, in a fraction
+    /// of the memory. Counts (`distinct_users`, ...) are kept.
+    pub fn without_detail(mut self) -> Alert {
+        self.evidence = Vec::new();
+        self.users = Vec::new();
+        self.source_ips = Vec::new();
+        self.group = Vec::new();
+        self.description = String::new();
+        self.tactics = Vec::new();
+        self
+    }
+
     /// A one-line human summary, e.g. `SSH brute force from 203.0.113.7
     /// against root on web1 (57 events)`. Also the JSON `message`.
     pub fn summary(&self) -> String {
