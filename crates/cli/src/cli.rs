@@ -27,6 +27,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Follow log files (like `tail -F`) and syslog listeners; print alerts as they open.
     Watch(WatchArgs),
+    /// A debugging SMTP server: prints every mail it receives.
+    SmtpSink(crate::commands::smtp_sink::SmtpSinkArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -323,6 +325,10 @@ pub struct WatchArgs {
     /// No notices (files opened, rotated, ...) on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Stop cleanly after this many seconds (as on SIGTERM).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
 
     /// Also write every processed event (ECS JSON, with `log.offset`) to the
     /// output: for tests and debugging.

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
             Ok(code) => return finish_with(code),
             Err(e) => Err(e),
         },
+        Command::SmtpSink(args) => commands::smtp_sink::run(args).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

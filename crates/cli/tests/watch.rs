@@ -20,13 +20,13 @@ use serde_json::Value;
 use crate::common::{bin, example, ndjson, run};
 
 /// A running `watch`, its standard output and error collected by threads.
-struct Watch {
+pub(crate) struct Watch {
     child: Child,
-    out: Arc<Mutex<Vec<String>>>,
-    err: Arc<Mutex<Vec<String>>>,
+    pub(crate) out: Arc<Mutex<Vec<String>>>,
+    pub(crate) err: Arc<Mutex<Vec<String>>>,
 }
 
-fn collect(r: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+pub(crate) fn collect(r: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let l = Arc::clone(&lines);
     std::thread::spawn(move || {
@@ -41,7 +41,7 @@ fn collect(r: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
 }
 
 /// Fast polling settings so that tests run quickly.
-const FAST: &[&str] = &[
+pub(crate) const FAST: &[&str] = &[
     "--tz",
     "UTC",
     "--poll-interval",
@@ -53,8 +53,14 @@ const FAST: &[&str] = &[
 ];
 
 impl Watch {
-    fn start(args: &[&str]) -> Watch {
+    pub(crate) fn start(args: &[&str]) -> Watch {
+        Watch::start_with_env(args, &[])
+    }
+
+    /// `start` with extra environment variables.
+    pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Watch {
         let mut cmd = bin();
+        cmd.envs(env.iter().copied());
         cmd.arg("watch")
             .args(FAST)
             .args(args)
@@ -67,7 +73,7 @@ impl Watch {
         Watch { child, out, err }
     }
 
-    fn signal(&self, sig: &str) {
+    pub(crate) fn signal(&self, sig: &str) {
         // The shell's own `kill`: no procps needed.
         let ok = Command::new("sh")
             .args(["-c", &format!("kill {sig} {}", self.child.id())])
@@ -78,7 +84,7 @@ impl Watch {
     }
 
     /// SIGTERM, then the exit status.
-    fn stop(mut self) -> (Option<i32>, Vec<String>, Vec<String>) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, Vec<String>, Vec<String>) {
         self.signal("-TERM");
         let status = wait_exit(&mut self.child, Duration::from_secs(20));
         // Let the reader threads take the last lines.
@@ -97,7 +103,7 @@ impl Watch {
         events_of(&self.out.lock().unwrap())
     }
 
-    fn stderr_has(&self, needle: &str) -> bool {
+    pub(crate) fn stderr_has(&self, needle: &str) -> bool {
         self.err.lock().unwrap().iter().any(|l| l.contains(needle))
     }
 }
@@ -109,7 +115,7 @@ impl Drop for Watch {
     }
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
+pub(crate) fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     let t = Instant::now();
     loop {
         if let Ok(Some(s)) = child.try_wait() {
@@ -120,7 +126,7 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     }
 }
 
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
     while !f() {
         assert!(t.elapsed() < limit, "timed out waiting for {what}");
@@ -128,7 +134,7 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-const LIMIT: Duration = Duration::from_secs(15);
+pub(crate) const LIMIT: Duration = Duration::from_secs(15);
 
 /// Processed events (not alerts) among output lines.
 fn events_of(lines: &[String]) -> Vec<Value> {

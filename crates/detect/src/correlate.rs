@@ -556,6 +556,27 @@ impl Correlator {
         self.book.finish(rules)
     }
 
+    /// Closes every alert and drops every key, leaving the correlator
+    /// empty but usable; returns the alerts not taken yet, as `finish`.
+    pub(crate) fn close_all(&mut self, rules: &[Rule]) -> Vec<Alert> {
+        for cs in self.corr.iter_mut().flatten() {
+            for (_, mut slot) in cs.keys.drain() {
+                close_key_alert(&mut self.book, &mut slot.v);
+            }
+        }
+        for map in &mut self.detect {
+            for (_, slot) in map.drain() {
+                self.book.close(slot.v);
+            }
+        }
+        self.book.close_open();
+        let mut out = self.book.take_closed(rules);
+        out.sort_by(|a, b| {
+            (a.first_seen, a.rule_index, &a.id).cmp(&(b.first_seen, b.rule_index, &b.id))
+        });
+        out
+    }
+
     #[cfg(test)]
     fn book_len(&self) -> usize {
         self.book.len()

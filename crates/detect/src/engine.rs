@@ -260,6 +260,15 @@ impl Engine {
         (corr.finish(&rules.rules), stats)
     }
 
+    /// For a stream that stops: closes every alert and returns those not
+    /// taken yet by `take_closed_alerts`, with final counts, in the order
+    /// of `finish`; and the counts of the run. The engine stays usable
+    /// (empty).
+    pub fn finish_open(&mut self) -> (Vec<Alert>, EngineStats) {
+        let stats = self.stats();
+        (self.corr.close_all(&self.rules.rules), stats)
+    }
+
     /// The configured `incident_window`.
     pub fn incident_window(&self) -> std::time::Duration {
         self.incident_window
@@ -620,5 +629,25 @@ detection:
         assert_eq!(engine.stats().alerts, 1);
         let (rest, _) = engine.finish();
         assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn finish_open_gives_what_finish_gives_and_leaves_the_engine_usable() {
+        let run = |e: &mut Engine| {
+            attack(e, "203.0.113.7", 6);
+            attack(e, "203.0.113.8", 7);
+            e.take_new_alerts();
+        };
+        let mut a = Engine::new(Arc::new(rules()), &DetectConfig::default()).unwrap();
+        let mut b = Engine::new(Arc::new(rules()), &DetectConfig::default()).unwrap();
+        run(&mut a);
+        run(&mut b);
+        let (want, _) = a.finish();
+        let (got, _) = b.finish_open();
+        assert_eq!(got, want);
+        assert_eq!(got.len(), 2);
+        assert!(b.finish_open().0.is_empty());
+        attack(&mut b, "203.0.113.9", 6);
+        assert_eq!(b.take_new_alerts().len(), 1);
     }
 }

@@ -373,7 +373,7 @@ impl Sets {
 }
 
 /// What an alert can be linked by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Kind {
     Ip,
     Account,
@@ -586,6 +586,8 @@ fn build(members: &[&Alert]) -> Option<Incident> {
         alerts: members.iter().map(|a| IncidentAlert::of(a)).collect(),
     })
 }
+
+pub mod live;
 
 #[cfg(test)]
 mod tests;

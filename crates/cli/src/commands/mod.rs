@@ -5,4 +5,5 @@ pub mod formats;
 pub mod parse;
 pub mod rules;
 pub mod simulate;
+pub mod smtp_sink;
 pub mod watch;

@@ -5,6 +5,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
@@ -36,7 +37,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     }
 }
 
-fn parse_kinds(names: &[String]) -> anyhow::Result<Vec<Kind>> {
+pub fn parse_kinds(names: &[String]) -> anyhow::Result<Vec<Kind>> {
     let mut kinds = Vec::new();
     for n in names {
         let k = Kind::from_name(n).with_context(|| {
@@ -128,18 +129,14 @@ fn append(path: &Path) -> anyhow::Result<File> {
 /// current time, until `--duration` (or forever).
 fn follow(args: &SimulateArgs, kinds: &[Kind], config: &SimConfig) -> anyhow::Result<()> {
     let rate = args.rate.unwrap_or(50.0);
-    if !(rate > 0.0 && rate <= 1_000_000.0) {
-        bail!("--rate: {rate} is outside 0 < R <= 1000000");
-    }
-    let mut outs = Vec::new();
-    for (i, &kind) in kinds.iter().enumerate() {
-        let path = args.out.join(kind.file_name());
-        let mut g = Generator::new(kind, args.seed.wrapping_add(i as u64), config);
-        g.set_line_offset(count_lines(&path)?);
-        outs.push((g, append(&path)?, path));
-    }
-    let truth_path = args.out.join(TRUTH_FILE);
-    let mut truth_file = append(&truth_path)?;
+    let live = Live {
+        out: &args.out,
+        kinds,
+        seed: args.seed,
+        config,
+        rate,
+        duration: args.duration.map(|s| Duration::from_secs_f64(s.max(0.0))),
+    };
     eprintln!(
         "appending {rate} lines/s to {} ({}); Ctrl-C to stop",
         args.out.display(),
@@ -150,51 +147,89 @@ fn follow(args: &SimulateArgs, kinds: &[Kind], config: &SimConfig) -> anyhow::Re
             .join(", ")
     );
     let started = Instant::now();
-    let deadline = args
-        .duration
-        .map(|s| started + Duration::from_secs_f64(s.max(0.0)));
-    let tick = Duration::from_millis(10);
-    let mut written: u64 = 0;
-    let mut buf = Vec::new();
-    let mut next_kind = 0usize;
-    loop {
-        let now = Instant::now();
-        if deadline.is_some_and(|d| now >= d) {
-            break;
-        }
-        let due = (started.elapsed().as_secs_f64() * rate) as u64;
-        let mut per_file: Vec<Vec<u8>> = vec![Vec::new(); outs.len()];
-        while written < due {
-            let k = next_kind % outs.len();
-            next_kind += 1;
-            buf.clear();
-            outs[k].0.next_line(now_ms(), &mut buf);
-            per_file[k].extend_from_slice(&buf);
-            written += 1;
-        }
-        for (k, bytes) in per_file.iter().enumerate() {
-            if bytes.is_empty() {
-                continue;
-            }
-            let (g, file, path) = &mut outs[k];
-            file.write_all(bytes)
-                .with_context(|| format!("writing '{}'", path.display()))?;
-            for t in g.take_finished() {
-                writeln!(truth_file, "{}", t.to_json())
-                    .with_context(|| format!("writing '{}'", truth_path.display()))?;
-            }
-        }
-        std::thread::sleep(tick);
-    }
-    for (g, _, _) in &mut outs {
-        for t in g.finish() {
-            writeln!(truth_file, "{}", t.to_json())
-                .with_context(|| format!("writing '{}'", truth_path.display()))?;
-        }
-    }
+    let written = live.run(&AtomicBool::new(false))?;
     eprintln!(
         "appended {written} lines in {:.1}s",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Live traffic: appends lines of `kinds` to their files in `out` at
+/// `rate` lines per second (all kinds together), stamped with the current
+/// time, and the finished scenarios to `truth.jsonl`.
+pub struct Live<'a> {
+    pub out: &'a Path,
+    pub kinds: &'a [Kind],
+    pub seed: u64,
+    pub config: &'a SimConfig,
+    pub rate: f64,
+    /// Stop after this long (else only when `stop` is set).
+    pub duration: Option<Duration>,
+}
+
+impl Live<'_> {
+    /// Appends until `stop` is set or the duration has passed; returns the
+    /// number of lines written.
+    pub fn run(&self, stop: &AtomicBool) -> anyhow::Result<u64> {
+        let rate = self.rate;
+        if !(rate > 0.0 && rate <= 1_000_000.0) {
+            bail!("--rate: {rate} is outside 0 < R <= 1000000");
+        }
+        if self.kinds.is_empty() {
+            bail!("no log kinds to write");
+        }
+        let mut outs = Vec::new();
+        for (i, &kind) in self.kinds.iter().enumerate() {
+            let path = self.out.join(kind.file_name());
+            let mut g = Generator::new(kind, self.seed.wrapping_add(i as u64), self.config);
+            g.set_line_offset(count_lines(&path)?);
+            outs.push((g, append(&path)?, path));
+        }
+        let truth_path = self.out.join(TRUTH_FILE);
+        let mut truth_file = append(&truth_path)?;
+        let started = Instant::now();
+        let deadline = self.duration.map(|d| started + d);
+        let tick = Duration::from_millis(10);
+        let mut written: u64 = 0;
+        let mut buf = Vec::new();
+        let mut next_kind = 0usize;
+        loop {
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let due = (started.elapsed().as_secs_f64() * rate) as u64;
+            let mut per_file: Vec<Vec<u8>> = vec![Vec::new(); outs.len()];
+            while written < due {
+                let k = next_kind % outs.len();
+                next_kind += 1;
+                buf.clear();
+                if let (Some((g, ..)), Some(bytes)) = (outs.get_mut(k), per_file.get_mut(k)) {
+                    g.next_line(now_ms(), &mut buf);
+                    bytes.extend_from_slice(&buf);
+                }
+                written += 1;
+            }
+            for ((g, file, path), bytes) in outs.iter_mut().zip(&per_file) {
+                if bytes.is_empty() {
+                    continue;
+                }
+                file.write_all(bytes)
+                    .with_context(|| format!("writing '{}'", path.display()))?;
+                for t in g.take_finished() {
+                    writeln!(truth_file, "{}", t.to_json())
+                        .with_context(|| format!("writing '{}'", truth_path.display()))?;
+                }
+            }
+            std::thread::sleep(tick);
+        }
+        for (g, _, _) in &mut outs {
+            for t in g.finish() {
+                writeln!(truth_file, "{}", t.to_json())
+                    .with_context(|| format!("writing '{}'", truth_path.display()))?;
+            }
+        }
+        Ok(written)
+    }
 }

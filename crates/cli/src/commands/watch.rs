@@ -50,9 +50,11 @@ use logsentinel_ingest::tail::{
 use logsentinel_ingest::{LineBatch, LineReader};
 
 use crate::cli::WatchArgs;
+use crate::config::Config;
 use crate::rules_load::rules_and_config;
 use crate::tz;
-use output::{Output, Phase};
+use logsentinel_detect::loader::RuleSet;
+use output::Output;
 use process::Processor;
 
 /// Without input this long, event time follows the wall clock.
@@ -72,6 +74,12 @@ const WAKE_LAYOUT: u8 = 2;
 
 pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
     let (rules, config) = rules_and_config(&args.rules)?;
+    run_with(args, rules, &config)
+}
+
+/// `run` with rules and configuration already loaded (the `demo` command
+/// builds its own).
+pub fn run_with(args: &WatchArgs, rules: Arc<RuleSet>, config: &Config) -> anyhow::Result<u8> {
     let wc = &config.watch;
     let forced = if args.format.eq_ignore_ascii_case("auto") {
         None
@@ -289,6 +297,10 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
     // Read at once on start, without waiting for a tick.
     let mut more = true;
     let mut next_stats = stats_every.map(|d| Instant::now() + d);
+    let deadline = args
+        .duration
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Instant::now() + Duration::from_secs_f64(s));
     loop {
         let timeout = if more {
             Duration::ZERO
@@ -335,6 +347,9 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
         commit(&mut proc, tailer.as_mut())?;
         if let Some(e) = proc.failed.take() {
             return Err(e).context("writing output");
+        }
+        if deadline.is_some_and(|d| now >= d) {
+            stop = true;
         }
         if next_stats.is_some_and(|t| now >= t) {
             show_status = true;
@@ -383,16 +398,16 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
         t.drain(Instant::now(), &mut sink);
     }
     proc.publish();
-    let Processor {
-        engine,
-        mut out,
-        counts,
-        ..
-    } = proc;
-    let (alerts, _stats) = engine.finish();
-    for a in &alerts {
-        out.alert(a, Phase::Close).context("writing output")?;
+    let (alerts, _stats) = proc.engine.finish_open();
+    for a in alerts {
+        proc.close(a);
     }
+    if let Some(e) = proc.failed.take() {
+        return Err(e).context("writing output");
+    }
+    let Processor {
+        mut out, counts, ..
+    } = proc;
     out.flush().context("writing output")?;
     if let Some(t) = tailer.as_mut() {
         let meta: Vec<(String, String)> = out.committed().into_iter().collect();
@@ -401,9 +416,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
     if !args.quiet {
         eprintln!(
             "watch: stopped: {} lines, {} alerts opened, {} closed",
-            counts.lines,
-            counts.alerts_opened,
-            counts.alerts_closed + alerts.len() as u64
+            counts.lines, counts.alerts_opened, counts.alerts_closed
         );
     }
     Ok(0)

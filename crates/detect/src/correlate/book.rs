@@ -298,6 +298,13 @@ impl AlertBook {
         }
     }
 
+    /// Closes every alert still open.
+    pub(crate) fn close_open(&mut self) {
+        for seq in self.base..self.end() {
+            self.close(seq);
+        }
+    }
+
     /// Snapshots of the alerts opened since the last call.
     pub(crate) fn take_new(&mut self, rules: &[Rule]) -> Vec<Alert> {
         let from = self.new_from.max(self.base);

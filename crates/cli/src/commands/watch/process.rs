@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use logsentinel_core::detect::SAMPLE_LINES;
 use logsentinel_core::{Format, FormatState, LineParser, ParseCtx, Timestamp, Zone, detect_format};
+use logsentinel_detect::alert::Alert;
 use logsentinel_detect::engine::Engine;
+use logsentinel_detect::incident::live::Tracker;
 use logsentinel_ingest::decode_line;
 use logsentinel_ingest::tail::{FileKey, TailBatch};
 use serde_json::Value;
@@ -75,6 +77,11 @@ pub struct Processor {
     scratch: Vec<u8>,
     /// First output error (the run stops on it).
     pub failed: Option<io::Error>,
+    /// Links alerts into incidents as they open.
+    tracker: Tracker,
+    /// Incident of each open alert that has one (alert id → incident id),
+    /// so that its closing line names it too.
+    incident_of: HashMap<String, String>,
 }
 
 const REFRESH_REFERENCE: Duration = Duration::from_secs(3600);
@@ -107,6 +114,7 @@ impl Processor {
         zone: Zone,
         emit_events: bool,
     ) -> Processor {
+        let incident_window = engine.incident_window();
         Processor {
             engine,
             out,
@@ -120,6 +128,8 @@ impl Processor {
             idle_advanced: None,
             scratch: Vec::new(),
             failed: None,
+            tracker: Tracker::new(incident_window),
+            incident_of: HashMap::new(),
         }
     }
 
@@ -280,17 +290,28 @@ impl Processor {
 
     /// Prints alerts that opened and alerts that closed.
     pub fn publish(&mut self) {
-        for a in self.engine.take_new_alerts() {
+        for mut a in self.engine.take_new_alerts() {
             self.counts.alerts_opened += 1;
+            let incident = self.tracker.observe(&a);
+            if let Some(inc) = &incident {
+                a.incident_id = Some(inc.id.clone());
+                self.incident_of.insert(a.id.clone(), inc.id.clone());
+            }
             if let Err(e) = self.out.alert(&a, Phase::Open) {
                 self.failed.get_or_insert(e);
             }
         }
         for a in self.engine.take_closed_alerts() {
-            self.counts.alerts_closed += 1;
-            if let Err(e) = self.out.alert(&a, Phase::Close) {
-                self.failed.get_or_insert(e);
-            }
+            self.close(a);
+        }
+    }
+
+    /// Prints an alert's final counts (with its incident, if any).
+    pub fn close(&mut self, mut a: Alert) {
+        self.counts.alerts_closed += 1;
+        a.incident_id = self.incident_of.remove(&a.id);
+        if let Err(e) = self.out.alert(&a, Phase::Close) {
+            self.failed.get_or_insert(e);
         }
     }
 

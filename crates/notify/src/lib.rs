@@ -1,0 +1,3 @@
+//! Notifications: what people are told about alerts, and how it reaches
+//! them dependably.
+pub mod sink;
