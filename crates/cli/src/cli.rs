@@ -14,6 +14,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole system in one command: simulated traffic with attacks, a
+    /// live watcher printing alerts, and emails to a built-in SMTP sink.
+    Demo(crate::commands::demo::DemoArgs),
     /// List every supported log format with an example line.
     Formats,
     /// Show the detected format and the parsed (ECS) fields of log lines.

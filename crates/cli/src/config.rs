@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use logsentinel_detect::config::DetectConfig;
+use logsentinel_notify::config::NotifyConfig;
 use serde::Deserialize;
 
 /// The whole file. Every section is optional.
@@ -16,6 +17,8 @@ pub struct Config {
     pub detection: DetectConfig,
     /// Stream mode: what `watch` follows and may read (`[watch]`).
     pub watch: WatchConfig,
+    /// Email and webhook notifications of `watch` (`[notify]`).
+    pub notify: NotifyConfig,
 }
 
 /// `[watch]`: stream mode. Paths listed here are always checked against
@@ -62,6 +65,18 @@ mod tests {
         let config = Config::parse(text).expect("example parses");
         assert!(!config.detection.allow.ips.is_empty());
         assert!(!config.detection.rules.is_empty());
+    }
+
+    /// The smtp-sink example is complete and valid as it stands.
+    #[test]
+    fn notify_example_is_valid() {
+        let text = include_str!("../../../examples/notify.toml");
+        let config = Config::parse(text).expect("example parses");
+        assert!(config.notify.is_enabled());
+        config.notify.validate().expect("example is valid");
+        let full = Config::parse(include_str!("../../../logsentinel.example.toml")).unwrap();
+        assert!(full.notify.email.is_some());
+        assert_eq!(full.notify.webhook.len(), 2);
     }
 
     #[test]

@@ -41,6 +41,10 @@ impl From<io::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Demo(args) => match commands::demo::run(args) {
+            Ok(code) => return finish_with(code),
+            Err(e) => Err(e),
+        },
         Command::Formats => {
             let stdout = io::stdout();
             commands::formats::run(&mut stdout.lock())

@@ -4,6 +4,7 @@
 mod analyze;
 mod common;
 mod incidents;
+mod notify;
 mod parse;
 mod simulate;
 mod watch;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod demo;
 pub mod formats;
 pub mod parse;
 pub mod rules;

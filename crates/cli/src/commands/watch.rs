@@ -54,6 +54,8 @@ use crate::config::Config;
 use crate::rules_load::rules_and_config;
 use crate::tz;
 use logsentinel_detect::loader::RuleSet;
+use logsentinel_notify::config::NotifyConfig;
+use logsentinel_notify::notifier::{DeliveryReport, Notifier};
 use output::Output;
 use process::Processor;
 
@@ -158,6 +160,9 @@ pub fn run_with(args: &WatchArgs, rules: Arc<RuleSet>, config: &Config) -> anyho
     )?;
     let engine = Engine::new(rules, &config.detection).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut proc = Processor::new(engine, out, forced, zone, args.emit_events);
+    if config.notify.is_enabled() {
+        proc.notifier = Some(start_notifier(args, &config.notify, state_dir.as_deref())?);
+    }
 
     let tail_config = TailConfig {
         start_at: if args.from_beginning {
@@ -406,9 +411,23 @@ pub fn run_with(args: &WatchArgs, rules: Arc<RuleSet>, config: &Config) -> anyho
         return Err(e).context("writing output");
     }
     let Processor {
-        mut out, counts, ..
+        mut out,
+        counts,
+        notifier,
+        ..
     } = proc;
     out.flush().context("writing output")?;
+    if let Some(n) = notifier {
+        // Queued notifications were stored before their lines were
+        // committed; what cannot go out now waits for the next start.
+        let st = n.shutdown(NOTIFY_GRACE);
+        if !args.quiet || st.pending > 0 || st.dead > 0 {
+            eprintln!(
+                "watch: notifications: {} delivered, {} folded into digests, {} pending for the next start, {} failed for good",
+                st.delivered, st.folded, st.pending, st.dead
+            );
+        }
+    }
     if let Some(t) = tailer.as_mut() {
         let meta: Vec<(String, String)> = out.committed().into_iter().collect();
         t.commit(&meta).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -420,6 +439,91 @@ pub fn run_with(args: &WatchArgs, rules: Arc<RuleSet>, config: &Config) -> anyho
         );
     }
     Ok(0)
+}
+
+/// How long a stopping `watch` keeps trying to deliver queued notifications.
+const NOTIFY_GRACE: Duration = Duration::from_secs(5);
+
+/// The notifier of `[notify]`, its queue in the state directory (or the
+/// default one, `$XDG_STATE_HOME/logsentinel` or
+/// `~/.local/state/logsentinel`, when none is given). Delivery outcomes
+/// are printed on standard error (failures even with `--quiet`).
+fn start_notifier(
+    args: &WatchArgs,
+    config: &NotifyConfig,
+    state_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Notifier> {
+    let dir = match state_dir {
+        Some(d) => d.to_path_buf(),
+        None => default_state_dir()
+            .context("[notify] needs a state directory for its queue: give --state-dir")?,
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create state directory '{}'", dir.display()))?;
+    let db = dir.join("logsentinel.db");
+    let quiet = args.quiet;
+    let report = move |r: &DeliveryReport| {
+        let failure = matches!(
+            r,
+            DeliveryReport::Retrying { .. }
+                | DeliveryReport::Dead { .. }
+                | DeliveryReport::QueueError { .. }
+        );
+        // Folded alerts are counted, and listed in their digest.
+        let folded = matches!(r, DeliveryReport::Folded { .. });
+        if (!quiet && !folded) || failure {
+            eprintln!("watch: notify: {}", describe(r));
+        }
+    };
+    let n = Notifier::start(config, &db, Box::new(report))
+        .map_err(|e| anyhow::anyhow!("[notify]: {e}"))?;
+    Ok(n)
+}
+
+fn describe(r: &DeliveryReport) -> String {
+    match r {
+        DeliveryReport::Delivered {
+            channel,
+            key,
+            attempts,
+        } => format!("{channel}: delivered {key} (attempt {attempts})"),
+        DeliveryReport::Retrying {
+            channel,
+            key,
+            attempt,
+            reason,
+            next_in,
+        } => format!(
+            "{channel}: delivery of {key} failed (attempt {attempt}): {reason}; retry in {}s",
+            next_in.as_secs().max(1)
+        ),
+        DeliveryReport::Dead {
+            channel,
+            key,
+            attempts,
+            reason,
+        } => format!(
+            "{channel}: GAVE UP delivering {key} after {attempts} attempts: {reason} (kept in the queue)"
+        ),
+        DeliveryReport::Folded { channel, key } => {
+            format!("{channel}: {key} folded into the next digest")
+        }
+        DeliveryReport::QueueError { reason } => {
+            format!("notification queue error: {reason}")
+        }
+        DeliveryReport::Resumed { pending } => {
+            format!("resuming {pending} queued notification(s) from the last run")
+        }
+    }
+}
+
+fn default_state_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("logsentinel"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".local/state/logsentinel"))
 }
 
 /// Refuses at start a pattern (or a strictly checked path) whose directory

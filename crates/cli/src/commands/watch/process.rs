@@ -19,6 +19,8 @@ use logsentinel_detect::engine::Engine;
 use logsentinel_detect::incident::live::Tracker;
 use logsentinel_ingest::decode_line;
 use logsentinel_ingest::tail::{FileKey, TailBatch};
+use logsentinel_notify::message::{AlertNote, IncidentRef};
+use logsentinel_notify::notifier::Notifier;
 use serde_json::Value;
 
 use super::output::{Output, Phase};
@@ -82,6 +84,8 @@ pub struct Processor {
     /// Incident of each open alert that has one (alert id → incident id),
     /// so that its closing line names it too.
     incident_of: HashMap<String, String>,
+    /// Email / webhook notifications of alerts as they open.
+    pub notifier: Option<Notifier>,
 }
 
 const REFRESH_REFERENCE: Duration = Duration::from_secs(3600);
@@ -130,6 +134,7 @@ impl Processor {
             failed: None,
             tracker: Tracker::new(incident_window),
             incident_of: HashMap::new(),
+            notifier: None,
         }
     }
 
@@ -299,6 +304,21 @@ impl Processor {
             }
             if let Err(e) = self.out.alert(&a, Phase::Open) {
                 self.failed.get_or_insert(e);
+            }
+            // Queued durably before the lines' offsets are committed: an
+            // alert is never lost between detection and delivery.
+            if let Some(n) = &self.notifier {
+                let inc = incident.map(|i| IncidentRef {
+                    chain: i.chain(),
+                    id: i.id,
+                    risk_score: i.risk_score,
+                    severity: i.severity.as_str().to_string(),
+                    alerts: i.alerts,
+                });
+                if let Err(e) = n.submit(AlertNote::from_alert(&a, inc)) {
+                    self.failed
+                        .get_or_insert(io::Error::other(format!("notification queue: {e}")));
+                }
             }
         }
         for a in self.engine.take_closed_alerts() {
