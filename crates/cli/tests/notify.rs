@@ -408,6 +408,84 @@ timeout = "5s"
     }
 }
 
+/// aiosmtpd with authentication required (AUTH PLAIN/LOGIN over the
+/// plain connection, accepted for one login only).
+const AUTH_SERVER: &str = r#"
+import signal, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == b"alerts" and data.password == b"pw-from-env"
+    return AuthResult(success=ok, handled=False)
+
+c = Controller(Mailbox(sys.argv[2]), hostname="127.0.0.1", port=int(sys.argv[1]),
+               authenticator=check, auth_require_tls=False, auth_required=True)
+c.start()
+signal.sigwait([signal.SIGTERM, signal.SIGINT])
+c.stop()
+"#;
+
+#[test]
+fn email_authenticates_with_the_password_from_the_environment() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let s = Scratch::new();
+    let port = free_port();
+    let maildir = s.path("maildir");
+    make_maildir(&maildir);
+    let child = Command::new(PYTHON)
+        .args(["-c", AUTH_SERVER])
+        .arg(port.to_string())
+        .arg(&maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start aiosmtpd");
+    let smtp = Aiosmtpd { child, maildir };
+    wait_until("aiosmtpd to listen", LIMIT, || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let config = s.write(
+        "notify.toml",
+        &email_config(port, "").replace(
+            "security = \"none\"",
+            "security = \"none\"\nusername = \"alerts\"\npassword_env = \"TEST_SMTP_PASSWORD\"",
+        ),
+    );
+    // A wrong password: refused for good (535), reported, nothing sent.
+    let log = s.write("logs/auth.log", &brute_force_log(&ips(1)));
+    let mut args = watch_args(&s, &config, &log);
+    args[3] = s.s("state-wrong");
+    let w = start_watch(&args, &[("TEST_SMTP_PASSWORD", "wrong")]);
+    wait_until("the refusal to be reported", LIMIT, || {
+        w.stderr_has("GAVE UP")
+    });
+    let (code, _, _) = w.stop();
+    assert_eq!(code, Some(0));
+    assert!(smtp.messages().is_empty());
+    // The right one: delivered.
+    args[3] = s.s("state-right");
+    let w = start_watch(&args, &[("TEST_SMTP_PASSWORD", "pw-from-env")]);
+    wait_until("a mail", LIMIT, || !smtp.messages().is_empty());
+    let (code, _, err) = w.stop();
+    assert_eq!(code, Some(0), "{err:?}");
+    assert_eq!(smtp.messages().len(), 1);
+    // No password in the environment: a clear error at start.
+    let r = crate::common::run(&[
+        "watch",
+        "--config",
+        &config,
+        "--state-dir",
+        &s.s("state-none"),
+        &log,
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("TEST_SMTP_PASSWORD"), "{}", r.stderr);
+}
+
 #[test]
 fn our_smtp_sink_prints_the_mails_it_receives() {
     let s = Scratch::new();

@@ -32,7 +32,7 @@ use super::simulate::Live;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Lines per second the simulator writes (all logs together).
-    #[arg(long, default_value_t = 40.0, value_name = "LINES_PER_SEC")]
+    #[arg(long, default_value_t = 100.0, value_name = "LINES_PER_SEC")]
     pub rate: f64,
 
     /// Fraction of the simulated lines that belong to attacks.
