@@ -446,3 +446,51 @@ fn incident_window_is_configurable() {
     assert_eq!(r.code, Some(2));
     assert!(r.stderr.contains("incident_window"), "{}", r.stderr);
 }
+
+/// `watch` links alerts into incidents as they open: the same incident id
+/// as `analyze` on the alerts that make the incident, on the opening and
+/// the closing lines.
+#[test]
+fn watch_links_the_same_incident_live() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let lines = brute_force_then_root_log();
+    let path = write(dir.path(), "auth.log", &lines);
+    let doc = analyze_json(&[], &[&path]);
+    let inc = critical(&doc)[0];
+    let want: BTreeSet<&str> = strs(&inc["alerts"]).into_iter().collect();
+    let mut child = crate::common::bin()
+        .args(["watch", "-o", "ndjson", "--tz", "UTC", "--quiet", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = lines.join("\n") + "\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let out = ndjson(&String::from_utf8_lossy(&o.stdout));
+    // The alerts after the first of the incident know it when they open;
+    // every one of them (the first too) knows it when it closes.
+    let linked: BTreeSet<&str> = out
+        .iter()
+        .filter(|a| a["event"]["type"][0] == "end" && a["incident"]["id"] == inc["id"])
+        .filter_map(|a| a["event"]["id"].as_str())
+        .collect();
+    let opened_linked = out
+        .iter()
+        .filter(|a| a["event"]["type"][0] == "start" && a["incident"]["id"] == inc["id"])
+        .count();
+    assert!(opened_linked >= want.len() - 1, "{out:#?}");
+    assert_eq!(
+        linked, want,
+        "every alert of the incident closes with its id"
+    );
+}

@@ -697,6 +697,13 @@ impl Status {
                 syslog.refused.load(Ordering::Relaxed),
             ));
         }
+        if let Some(n) = &proc.notifier {
+            let st = n.stats();
+            line.push_str(&format!(
+                "; notify {} delivered, {} pending, {} retries, {} folded, {} failed",
+                st.delivered, st.pending, st.retries, st.folded, st.dead
+            ));
+        }
         eprintln!("{line}");
     }
 }

@@ -39,6 +39,10 @@ pub struct LiveIncident {
     pub alerts: usize,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
+    /// Alerts observed earlier, alone then, that this alert linked into the
+    /// incident (their ids): a caller labelling alerts by incident labels
+    /// these too.
+    pub newly_linked: Vec<String>,
 }
 
 impl LiveIncident {
@@ -64,6 +68,8 @@ struct Group {
     alerts: usize,
     stages: BTreeSet<Stage>,
     worst: u8,
+    /// The id of its only alert, while it has one.
+    lone: Option<String>,
 }
 
 /// Links alerts into incidents as they arrive. See the module documentation.
@@ -140,6 +146,10 @@ impl Tracker {
         }
         roots.sort_unstable();
         roots.dedup();
+        let newly_linked: Vec<String> = roots
+            .iter()
+            .filter_map(|g| self.groups.get_mut(g).and_then(|x| x.lone.take()))
+            .collect();
         // The oldest group (smallest number) absorbs the others.
         let g = match roots.split_first() {
             Some((&keep, rest)) => {
@@ -162,6 +172,7 @@ impl Tracker {
                         alerts: 0,
                         stages: BTreeSet::new(),
                         worst: 0,
+                        lone: Some(alert.id.clone()),
                     },
                 );
                 g
@@ -193,7 +204,7 @@ impl Tracker {
                 *slot = (g, first);
             }
         }
-        self.incident(g)
+        self.incident(g).map(|i| LiveIncident { newly_linked, ..i })
     }
 
     fn group_end(&self, g: u64) -> i64 {
@@ -247,6 +258,7 @@ impl Tracker {
             alerts: grp.alerts,
             first_seen: grp.first_seen,
             last_seen: grp.last_seen,
+            newly_linked: Vec::new(),
         })
     }
 
@@ -379,8 +391,10 @@ mod tests {
         assert_eq!(t.observe(&alerts[0]), None, "one alert is no incident");
         let i2 = t.observe(&alerts[1]).expect("linked by address");
         assert_eq!(i2.alerts, 2);
+        assert_eq!(i2.newly_linked, ["a1"], "the first alert joins now");
         assert_eq!(i2.chain(), "initial_access → compromise");
         let i3 = t.observe(&alerts[2]).expect("linked by account on host");
+        assert!(i3.newly_linked.is_empty());
         let i4 = t
             .observe(&alerts[3])
             .expect("host-only joins the latest access");

@@ -172,6 +172,9 @@ fn human_line(a: &Alert, phase: Phase, color: bool) -> String {
         line.push_str(&format!(" [{}]", techniques.join(",")));
     }
     line.push_str(&format!(" rule={}", for_terminal(&a.rule_name, 80)));
+    if let Some(id) = &a.incident_id {
+        line.push_str(&format!(" incident={}", for_terminal(id, 40)));
+    }
     if phase == Phase::Open
         && let Some(e) = a.evidence.first()
     {

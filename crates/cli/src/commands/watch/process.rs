@@ -7,7 +7,7 @@
 //! may start with one line) and keeps its own `FormatState` (IIS
 //! directives).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -84,6 +84,8 @@ pub struct Processor {
     /// Incident of each open alert that has one (alert id → incident id),
     /// so that its closing line names it too.
     incident_of: HashMap<String, String>,
+    /// Ids of the alerts open now.
+    open_alerts: HashSet<String>,
     /// Email / webhook notifications of alerts as they open.
     pub notifier: Option<Notifier>,
 }
@@ -134,6 +136,7 @@ impl Processor {
             failed: None,
             tracker: Tracker::new(incident_window),
             incident_of: HashMap::new(),
+            open_alerts: HashSet::new(),
             notifier: None,
         }
     }
@@ -297,10 +300,21 @@ impl Processor {
     pub fn publish(&mut self) {
         for mut a in self.engine.take_new_alerts() {
             self.counts.alerts_opened += 1;
+            self.open_alerts.insert(a.id.clone());
             let incident = self.tracker.observe(&a);
             if let Some(inc) = &incident {
                 a.incident_id = Some(inc.id.clone());
                 self.incident_of.insert(a.id.clone(), inc.id.clone());
+                // Alerts that opened alone and are linked now: their
+                // closing lines name the incident. (A closed one has
+                // already been printed without it.)
+                for id in &inc.newly_linked {
+                    if let Some(v) = self.incident_of.get_mut(id) {
+                        v.clone_from(&inc.id);
+                    } else if self.open_alerts.contains(id) {
+                        self.incident_of.insert(id.clone(), inc.id.clone());
+                    }
+                }
             }
             if let Err(e) = self.out.alert(&a, Phase::Open) {
                 self.failed.get_or_insert(e);
@@ -329,6 +343,7 @@ impl Processor {
     /// Prints an alert's final counts (with its incident, if any).
     pub fn close(&mut self, mut a: Alert) {
         self.counts.alerts_closed += 1;
+        self.open_alerts.remove(&a.id);
         a.incident_id = self.incident_of.remove(&a.id);
         if let Err(e) = self.out.alert(&a, Phase::Close) {
             self.failed.get_or_insert(e);
