@@ -543,21 +543,12 @@ impl Correlator {
 
     /// Every alert still held, final counts, in order of first event.
     pub(crate) fn finish(mut self, rules: &[Rule]) -> Vec<Alert> {
-        for cs in self.corr.iter_mut().flatten() {
-            for (_, mut slot) in cs.keys.drain() {
-                close_key_alert(&mut self.book, &mut slot.v);
-            }
-        }
-        for map in &mut self.detect {
-            for (_, slot) in map.drain() {
-                self.book.close(slot.v);
-            }
-        }
-        self.book.finish(rules)
+        self.close_all(rules)
     }
 
     /// Closes every alert and drops every key, leaving the correlator
-    /// empty but usable; returns the alerts not taken yet, as `finish`.
+    /// empty but usable; returns the alerts not taken yet, final counts,
+    /// in order of first event (then rule and id).
     pub(crate) fn close_all(&mut self, rules: &[Rule]) -> Vec<Alert> {
         for cs in self.corr.iter_mut().flatten() {
             for (_, mut slot) in cs.keys.drain() {

@@ -191,6 +191,16 @@ pub fn incident_score(worst: u8, stages: &[Stage]) -> u8 {
     score.min(100)
 }
 
+/// Stages as a chain: `reconnaissance → initial_access`, or `-`.
+pub fn chain(stages: &[Stage]) -> String {
+    let names: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
+    if names.is_empty() {
+        "-".to_string()
+    } else {
+        names.join(" → ")
+    }
+}
+
 /// One alert of an incident, as the incident lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentAlert {
@@ -255,12 +265,7 @@ pub struct Incident {
 impl Incident {
     /// The stages as a chain: `reconnaissance → initial_access → compromise`.
     pub fn chain(&self) -> String {
-        let names: Vec<&str> = self.stages.iter().map(|s| s.as_str()).collect();
-        if names.is_empty() {
-            "-".to_string()
-        } else {
-            names.join(" → ")
-        }
+        chain(&self.stages)
     }
 
     /// A one-line human summary, e.g. `reconnaissance → initial_access →

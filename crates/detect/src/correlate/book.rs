@@ -333,18 +333,4 @@ impl AlertBook {
         }
         out
     }
-
-    /// Every alert still in the book, in order of first event, then rule.
-    pub(crate) fn finish(self, rules: &[Rule]) -> Vec<Alert> {
-        let mut out: Vec<Alert> = self
-            .alerts
-            .iter()
-            .flatten()
-            .map(|a| a.snapshot(rules))
-            .collect();
-        out.sort_by(|a, b| {
-            (a.first_seen, a.rule_index, &a.id).cmp(&(b.first_seen, b.rule_index, &b.id))
-        });
-        out
-    }
 }

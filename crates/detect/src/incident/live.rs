@@ -48,12 +48,7 @@ pub struct LiveIncident {
 impl LiveIncident {
     /// The stages as a chain: `reconnaissance → initial_access`.
     pub fn chain(&self) -> String {
-        let names: Vec<&str> = self.stages.iter().map(|s| s.as_str()).collect();
-        if names.is_empty() {
-            "-".to_string()
-        } else {
-            names.join(" → ")
-        }
+        super::chain(&self.stages)
     }
 }
 
