@@ -32,6 +32,8 @@ pub enum Command {
     Watch(WatchArgs),
     /// A debugging SMTP server: prints every mail it receives.
     SmtpSink(crate::commands::smtp_sink::SmtpSinkArgs),
+    /// Send a test notification through every channel of `[notify]` now.
+    NotifyTest(crate::commands::notify_test::NotifyTestArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]

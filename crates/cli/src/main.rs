@@ -66,6 +66,10 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::SmtpSink(args) => commands::smtp_sink::run(args).map(|()| false),
+        Command::NotifyTest(args) => match commands::notify_test::run(args) {
+            Ok(code) => return finish_with(code),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

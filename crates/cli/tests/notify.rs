@@ -780,3 +780,51 @@ fn demo_shows_alerts_and_a_received_mail() {
     assert_eq!(code, Some(0), "{:?}", err.lock().unwrap());
     assert!(seen_after < Duration::from_secs(30));
 }
+
+#[test]
+fn notify_test_reports_each_channel() {
+    let s = Scratch::new();
+    let port = free_port();
+    let mut sink = bin()
+        .args([
+            "smtp-sink",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "1",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sink_out = collect(sink.stdout.take().unwrap());
+    wait_until("smtp-sink to listen", LIMIT, || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let dead = free_port();
+    let config = s.write(
+        "notify.toml",
+        &format!(
+            "{}\n[[notify.webhook]]\nname = \"down\"\nurl = \"http://127.0.0.1:{dead}/\"\ntimeout = \"2s\"\n",
+            email_config(port, "")
+        ),
+    );
+    let r = crate::common::run(&["notify-test", "--config", &config]);
+    assert_eq!(r.code, Some(1), "one channel is down: {}", r.stdout);
+    assert!(r.stdout.contains("email: delivered"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("down: FAILED (retryable)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(wait_exit(&mut sink, LIMIT), Some(0));
+    let printed = sink_out.lock().unwrap().join("\n");
+    assert!(printed.contains("TEST: SSH brute force"), "{printed}");
+    assert!(printed.contains("192.0.2.1"), "{printed}");
+    // No channel at all: a usage error.
+    let empty = s.write("empty.toml", "[notify]\nmin_severity = \"high\"\n");
+    let r = crate::common::run(&["notify-test", "--config", &empty]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("no notification channel"), "{}", r.stderr);
+}

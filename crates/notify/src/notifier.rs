@@ -149,6 +149,31 @@ fn start_of(d: &Digest, fallback: i64) -> i64 {
         .map_or(fallback, |t| t.as_millisecond())
 }
 
+/// Validates `config` and builds its channels: email first, then the
+/// webhooks in order (named `webhook-N` when unnamed), each with the
+/// default minimum severity unless it sets its own.
+pub fn channels(config: &NotifyConfig) -> Result<Vec<Box<dyn Channel>>, NotifyError> {
+    config.validate()?;
+    let default = config.min_severity()?;
+    let dashboard = config.dashboard_url.as_deref();
+    let mut channels: Vec<Box<dyn Channel>> = Vec::new();
+    if let Some(email) = &config.email {
+        let mut email = email.clone();
+        email
+            .min_severity
+            .get_or_insert_with(|| default.as_str().to_string());
+        channels.push(Box::new(EmailChannel::new(&email, dashboard)?));
+    }
+    for (i, w) in config.webhook.iter().enumerate() {
+        let mut w = w.clone();
+        w.name = Some(config.webhook_name(i));
+        w.min_severity
+            .get_or_insert_with(|| default.as_str().to_string());
+        channels.push(Box::new(WebhookChannel::new(&w, dashboard)?));
+    }
+    Ok(channels)
+}
+
 impl Notifier {
     /// Validates `config`, builds its channels (email, webhooks), opens the
     /// queue in `db_path` and starts the workers.
@@ -157,24 +182,7 @@ impl Notifier {
         db_path: &Path,
         report: Report,
     ) -> Result<Notifier, NotifyError> {
-        config.validate()?;
-        let default = config.min_severity()?;
-        let dashboard = config.dashboard_url.as_deref();
-        let mut channels: Vec<Box<dyn Channel>> = Vec::new();
-        if let Some(email) = &config.email {
-            let mut email = email.clone();
-            email
-                .min_severity
-                .get_or_insert_with(|| default.as_str().to_string());
-            channels.push(Box::new(EmailChannel::new(&email, dashboard)?));
-        }
-        for (i, w) in config.webhook.iter().enumerate() {
-            let mut w = w.clone();
-            w.name = Some(config.webhook_name(i));
-            w.min_severity
-                .get_or_insert_with(|| default.as_str().to_string());
-            channels.push(Box::new(WebhookChannel::new(&w, dashboard)?));
-        }
+        let channels = channels(config)?;
         Notifier::with_channels(config, channels, db_path, report)
     }
 

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod demo;
 pub mod formats;
+pub mod notify_test;
 pub mod parse;
 pub mod rules;
 pub mod simulate;
