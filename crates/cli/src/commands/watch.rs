@@ -160,8 +160,13 @@ pub fn run_with(args: &WatchArgs, rules: Arc<RuleSet>, config: &Config) -> anyho
     )?;
     let engine = Engine::new(rules, &config.detection).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut proc = Processor::new(engine, out, forced, zone, args.emit_events);
+    // Held while running: the queue's directory lock when it is not the
+    // state directory (whose checkpoint store holds it).
+    let mut _queue_lock = None;
     if config.notify.is_enabled() {
-        proc.notifier = Some(start_notifier(args, &config.notify, state_dir.as_deref())?);
+        let (n, lock) = start_notifier(args, &config.notify, state_dir.as_deref())?;
+        proc.notifier = Some(n);
+        _queue_lock = lock;
     }
 
     let tail_config = TailConfig {
@@ -452,7 +457,7 @@ fn start_notifier(
     args: &WatchArgs,
     config: &NotifyConfig,
     state_dir: Option<&std::path::Path>,
-) -> anyhow::Result<Notifier> {
+) -> anyhow::Result<(Notifier, Option<std::fs::File>)> {
     let dir = match state_dir {
         Some(d) => d.to_path_buf(),
         None => default_state_dir()
@@ -460,6 +465,23 @@ fn start_notifier(
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create state directory '{}'", dir.display()))?;
+    // Two processes on one queue would deliver each other's rows: the
+    // default directory gets the same lock as a state directory.
+    let lock = match state_dir {
+        Some(_) => None,
+        None => {
+            let path = dir.join("watch.lock");
+            let f = std::fs::File::create(&path)
+                .with_context(|| format!("cannot create '{}'", path.display()))?;
+            if f.try_lock().is_err() {
+                anyhow::bail!(
+                    "another logsentinel watch uses the notification queue in '{}': give this one its own --state-dir",
+                    dir.display()
+                );
+            }
+            Some(f)
+        }
+    };
     let db = dir.join("logsentinel.db");
     let quiet = args.quiet;
     let report = move |r: &DeliveryReport| {
@@ -477,7 +499,7 @@ fn start_notifier(
     };
     let n = Notifier::start(config, &db, Box::new(report))
         .map_err(|e| anyhow::anyhow!("[notify]: {e}"))?;
-    Ok(n)
+    Ok((n, lock))
 }
 
 fn describe(r: &DeliveryReport) -> String {
