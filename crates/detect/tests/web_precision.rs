@@ -236,7 +236,7 @@ fn nested(s: &str, levels: usize) -> String {
     out
 }
 
-/// IIS `%uXXXX` for everything but letters and digits.
+/// IIS `%uHHHH` for everything but letters and digits.
 fn unicode(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {

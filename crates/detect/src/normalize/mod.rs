@@ -9,7 +9,7 @@
 //!
 //! 1. **Decoding rounds** (`percent`, `entity`), repeated while they change
 //!    something, at most [`MAX_ROUNDS`] times (double and triple encoding):
-//!    `%hh`, `%uXXXX` (with surrogate pairs), `+` as a space in the query
+//!    `%hh`, `%uHHHH` (with surrogate pairs), `+` as a space in the query
 //!    (first round only: a decoded `%2B` is a real plus), the log writer's
 //!    own escapes in the first round (Apache/Nginx `\"`, `\\`, `\xhh`), HTML
 //!    character references (`&lt;`, `&#60;`, `&#x3c;`, with or without `;`

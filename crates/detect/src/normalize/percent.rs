@@ -1,4 +1,4 @@
-//! One round of URL decoding: `%hh`, `%uXXXX`, optionally `+` as a space
+//! One round of URL decoding: `%hh`, `%uHHHH`, optionally `+` as a space
 //! and the escapes access-log writers add (`\"`, `\\`, `\xhh`).
 //!
 //! Works on bytes: `%c0%ae` becomes the two bytes C0 AE, which `chars`

@@ -21,7 +21,7 @@ fn url_encoding_levels() {
     assert_eq!(url("/p?f=%25252e%25252e%25252fetc"), "/p?f=../etc");
     // Four levels are decoded, a fifth is left.
     assert_eq!(url("/%252525252e"), "/%2e");
-    // %uXXXX (IIS).
+    // %uHHHH (IIS).
     assert_eq!(url("/s?q=%u003Cscript%u003E"), "/s?q=<script>");
     assert_eq!(url("/s?q=%uFF1Cscript%uFF1E"), "/s?q=<script>");
 }
