@@ -57,6 +57,15 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
+    if !(args.rate > 0.0 && args.rate <= 100_000.0) {
+        anyhow::bail!("--rate: {} is outside 0 < R <= 100000", args.rate);
+    }
+    if logsentinel_detect::alert::Severity::parse(&args.email_severity).is_none() {
+        anyhow::bail!(
+            "--email-severity: '{}' is not one of low, medium, high, critical",
+            args.email_severity
+        );
+    }
     if !(0.0..=0.5).contains(&args.attack_share) {
         anyhow::bail!("--attack-share: {} is outside 0..=0.5", args.attack_share);
     }
