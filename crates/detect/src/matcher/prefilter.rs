@@ -19,7 +19,8 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{Anchored, MatchKind, dfa, nfa};
 
 /// The literal occurs somewhere in the value.
 pub(crate) const ANY: u8 = 1;
@@ -125,15 +126,7 @@ impl Literals {
                 let patterns = ids
                     .iter()
                     .map(|&(i, _)| self.list[i as usize].text.as_str());
-                // A DFA for the usual small sets; the automatic choice for
-                // very large ones (memory).
-                let kind = (ids.len() <= 500).then_some(AhoCorasickKind::DFA);
-                let ac = AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .prefilter(false)
-                    .kind(kind)
-                    .build(patterns)
+                let ac = Ac::build(patterns, ids.len())
                     .map_err(|e| format!("cannot build the literal automaton: {e}"))?;
                 Ok(Scanner {
                     field,
@@ -146,6 +139,85 @@ impl Literals {
     }
 }
 
+/// Literal sets larger than this get a (slower, smaller) NFA instead of a
+/// DFA.
+const DFA_MAX_LITERALS: usize = 500;
+
+/// An Aho-Corasick automaton walked byte by byte here: field values are
+/// short and a scan reports every occurrence, so the per-call set-up and
+/// per-match re-entry of the crate's overlapping iterator would cost more
+/// than the walk itself.
+#[derive(Debug, Clone)]
+enum Ac {
+    Dfa(dfa::DFA),
+    Nfa(nfa::contiguous::NFA),
+}
+
+impl Ac {
+    fn build<'p>(
+        patterns: impl IntoIterator<Item = &'p str>,
+        count: usize,
+    ) -> Result<Ac, aho_corasick::BuildError> {
+        if count <= DFA_MAX_LITERALS {
+            dfa::DFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .start_kind(aho_corasick::StartKind::Unanchored)
+                .build(patterns)
+                .map(Ac::Dfa)
+        } else {
+            nfa::contiguous::NFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(patterns)
+                .map(Ac::Nfa)
+        }
+    }
+
+    /// Calls `found(pattern, start, end)` for every occurrence of every
+    /// pattern in `hay`, overlapping ones included, in order of their end.
+    #[inline]
+    fn each_match(&self, hay: &[u8], found: impl FnMut(usize, usize, usize)) {
+        match self {
+            Ac::Dfa(a) => walk(a, hay, found),
+            Ac::Nfa(a) => walk(a, hay, found),
+        }
+    }
+}
+
+/// The overlapping search of `aut` over `hay` (Standard semantics, no
+/// prefilter: only dead and match states are special).
+#[inline]
+fn walk<A: Automaton>(aut: &A, hay: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+    let Ok(mut sid) = aut.start_state(Anchored::No) else {
+        return;
+    };
+    let mut report = |sid, end: usize| {
+        for i in 0..aut.match_len(sid) {
+            let pid = aut.match_pattern(sid, i);
+            let len = aut.pattern_len(pid);
+            found(pid.as_usize(), end.saturating_sub(len), end);
+        }
+    };
+    // An empty literal matches before the first byte too.
+    if aut.is_match(sid) {
+        report(sid, 0);
+    }
+    for (at, &b) in hay.iter().enumerate() {
+        sid = aut.next_state(Anchored::No, sid, b);
+        if aut.is_special(sid) {
+            if aut.is_dead(sid) {
+                return;
+            }
+            if aut.is_match(sid) {
+                report(sid, at + 1);
+            }
+        }
+    }
+}
+
 /// The automaton of one field (or of the decoded target and its parts).
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
@@ -154,7 +226,7 @@ pub(crate) struct Scanner {
     pub field: u16,
     /// Scans the decoded target for it and its path and query.
     pub url_group: bool,
-    ac: AhoCorasick,
+    ac: Ac,
     /// Automaton pattern index → literal id and the part it belongs to.
     ids: Vec<(u32, Part)>,
 }
@@ -176,37 +248,38 @@ impl Scanner {
     ) {
         let len = text.len();
         let path_end = query_at.unwrap_or(len);
-        for m in self.ac.find_overlapping_iter(text) {
-            let Some(&(id, part)) = self.ids.get(m.pattern().as_usize()) else {
-                continue;
-            };
-            // The span of the part the literal is searched in.
-            let (start, end) = match part {
-                Part::Whole | Part::Url => (0, len),
-                Part::Path => (0, path_end),
-                Part::Query => match query_at {
-                    Some(q) => (q + 1, len),
-                    None => continue,
-                },
-            };
-            if m.start() < start || m.end() > end {
-                continue;
-            }
-            let mut bits = ANY;
-            if m.start() == start {
-                bits |= PREFIX;
-            }
-            if m.end() == end {
-                bits |= SUFFIX;
-                if m.start() == start {
-                    bits |= EQUALS;
+        self.ac
+            .each_match(text.as_bytes(), |pattern, m_start, m_end| {
+                let Some(&(id, part)) = self.ids.get(pattern) else {
+                    return;
+                };
+                // The span of the part the literal is searched in.
+                let (start, end) = match part {
+                    Part::Whole | Part::Url => (0, len),
+                    Part::Path => (0, path_end),
+                    Part::Query => match query_at {
+                        Some(q) => (q + 1, len),
+                        None => return,
+                    },
+                };
+                if m_start < start || m_end > end {
+                    return;
                 }
-            }
-            if let Some(r) = record.as_deref_mut() {
-                r.push((id, bits));
-            }
-            set_flags(flags, touched, id, bits);
-        }
+                let mut bits = ANY;
+                if m_start == start {
+                    bits |= PREFIX;
+                }
+                if m_end == end {
+                    bits |= SUFFIX;
+                    if m_start == start {
+                        bits |= EQUALS;
+                    }
+                }
+                if let Some(r) = record.as_deref_mut() {
+                    r.push((id, bits));
+                }
+                set_flags(flags, touched, id, bits);
+            });
     }
 }
 
@@ -358,6 +431,57 @@ mod tests {
         flags.iter_mut().for_each(|f| *f = 0);
         scanners[0].scan("ed fail ed", None, &mut flags, &mut touched, None);
         assert_eq!(flags[ed as usize], ANY | PREFIX | SUFFIX);
+    }
+
+    /// Every (pattern, start, end) the crate's own overlapping search
+    /// reports, sorted.
+    fn reference(patterns: &[String], hay: &str) -> Vec<(usize, usize, usize)> {
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(patterns)
+            .unwrap();
+        let mut v: Vec<_> = ac
+            .find_overlapping_iter(hay)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn walked(ac: &Ac, hay: &str) -> Vec<(usize, usize, usize)> {
+        let mut v = Vec::new();
+        ac.each_match(hay.as_bytes(), |p, s, e| v.push((p, s, e)));
+        v.sort_unstable();
+        v
+    }
+
+    proptest::proptest! {
+        /// The byte-by-byte walk finds exactly what the crate's
+        /// overlapping iterator finds, for the DFA and for the NFA.
+        #[test]
+        fn walk_equals_the_overlapping_iterator(
+            patterns in proptest::collection::vec("[abAB'%<]{1,4}", 1..12),
+            hay in "[abcAB'%< ]{0,40}",
+        ) {
+            let dfa = Ac::build(patterns.iter().map(String::as_str), 1).unwrap();
+            let nfa = Ac::build(patterns.iter().map(String::as_str), DFA_MAX_LITERALS + 1).unwrap();
+            proptest::prop_assert!(matches!(dfa, Ac::Dfa(_)) && matches!(nfa, Ac::Nfa(_)));
+            let want = reference(&patterns, &hay);
+            proptest::prop_assert_eq!(&walked(&dfa, &hay), &want);
+            proptest::prop_assert_eq!(&walked(&nfa, &hay), &want);
+        }
+    }
+
+    #[test]
+    fn walk_reports_an_empty_literal_everywhere_like_the_crate() {
+        let patterns = vec![String::new(), "ab".to_string()];
+        for hay in ["", "ab", "xaby"] {
+            for count in [1, DFA_MAX_LITERALS + 1] {
+                let ac = Ac::build(patterns.iter().map(String::as_str), count).unwrap();
+                assert_eq!(walked(&ac, hay), reference(&patterns, hay), "{hay:?}");
+            }
+        }
     }
 
     #[test]
