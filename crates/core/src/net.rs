@@ -9,6 +9,11 @@ use std::net::{IpAddr, Ipv4Addr};
 /// `192.030.0.6` (leading zeros read as decimal), and ignores trailing
 /// `,;.)]>'"`. Returns `None` for anything else, including host names.
 pub fn parse_ip(token: &str) -> Option<IpAddr> {
+    // The common case first: a bare dotted quad (which no trimming below
+    // would change).
+    if let Some(v4) = parse_v4_lenient(token) {
+        return Some(IpAddr::V4(v4));
+    }
     let t = token.trim_end_matches([',', ';', '.', ')', '>', '\'', '"', ']', ':']);
     let t = t.trim_start_matches(['(', '<', '\'', '"']);
     let t = t.strip_prefix('[').unwrap_or(t);

@@ -120,6 +120,71 @@ struct Slot {
 pub(crate) struct DecodedFields {
     decoder: Decoder,
     slots: [Slot; SOURCES],
+    /// Per source: recently decoded values.
+    memo: [DecodeMemo; SOURCES],
+}
+
+/// Recently decoded values of one source and their normal forms: request
+/// targets, referrers and user agents repeat a lot in real traffic, and a
+/// hit costs a hash and a comparison instead of the decoding passes. A
+/// small direct-mapped table whose entries keep their buffers.
+#[derive(Debug, Default, Clone)]
+struct DecodeMemo {
+    entries: Vec<MemoEntry>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct MemoEntry {
+    used: bool,
+    raw: String,
+    changed: bool,
+    query_at: Option<usize>,
+    /// The normal form when `changed`.
+    out: String,
+}
+
+/// Entries per source.
+const DECODE_MEMO_SLOTS: usize = 256;
+/// Values outside this length range are always decoded (short ones are
+/// cheap, long ones rarely repeat).
+const DECODE_MEMO_LEN: std::ops::RangeInclusive<usize> = 8..=512;
+
+impl DecodeMemo {
+    /// Normalises `raw` into `slot`, from the memo when it was seen
+    /// recently.
+    fn fill(&mut self, decoder: &mut Decoder, raw: &str, mode: Mode, slot: &mut Slot) {
+        slot.present = true;
+        if !DECODE_MEMO_LEN.contains(&raw.len()) {
+            let n = decoder.normalize(raw, mode, &mut slot.buf);
+            slot.changed = n.changed;
+            slot.query_at = n.query_at;
+            return;
+        }
+        if self.entries.len() != DECODE_MEMO_SLOTS {
+            self.entries = vec![MemoEntry::default(); DECODE_MEMO_SLOTS];
+        }
+        let i = super::prefilter::memo_hash(raw.as_bytes(), None) % DECODE_MEMO_SLOTS;
+        let Some(e) = self.entries.get_mut(i) else {
+            let n = decoder.normalize(raw, mode, &mut slot.buf);
+            slot.changed = n.changed;
+            slot.query_at = n.query_at;
+            return;
+        };
+        if !(e.used && e.raw == raw) {
+            let n = decoder.normalize(raw, mode, &mut e.out);
+            e.used = true;
+            e.raw.clear();
+            e.raw.push_str(raw);
+            e.changed = n.changed;
+            e.query_at = n.query_at;
+        }
+        slot.changed = e.changed;
+        slot.query_at = e.query_at;
+        if e.changed {
+            slot.buf.clear();
+            slot.buf.push_str(&e.out);
+        }
+    }
 }
 
 /// Which sources a rule set needs decoded.
@@ -141,8 +206,12 @@ impl Needed {
 impl DecodedFields {
     /// Decodes the `needed` sources of `ev` (the others read as absent).
     pub fn fill(&mut self, ev: &Event<'_>, needed: Needed) {
-        let DecodedFields { decoder, slots } = self;
-        for (i, slot) in slots.iter_mut().enumerate() {
+        let DecodedFields {
+            decoder,
+            slots,
+            memo,
+        } = self;
+        for (i, (slot, memo)) in slots.iter_mut().zip(memo.iter_mut()).enumerate() {
             let source = match i {
                 0 => Source::Url,
                 1 => Source::UserAgent,
@@ -155,10 +224,7 @@ impl DecodedFields {
             let Some(raw) = source.raw(ev) else {
                 continue;
             };
-            let n = decoder.normalize(raw, source.mode(), &mut slot.buf);
-            slot.present = true;
-            slot.changed = n.changed;
-            slot.query_at = n.query_at;
+            memo.fill(decoder, raw, source.mode(), slot);
         }
     }
 
@@ -239,6 +305,40 @@ mod tests {
             Derived::UserAgent,
         ] {
             assert_eq!(compute(der, &e).as_deref(), d.get(der, &e));
+        }
+    }
+
+    #[test]
+    fn memo_hits_give_what_decoding_gives() {
+        let urls = [
+            "/index.php?id=1%27%20OR%201=1",
+            "/static/js/app.8b2d4e.js",
+            "/A%2fB?Q=1+2&x=%27",
+            "/search?q=men%27s+shoes",
+            "/products/5028",
+            "/x",
+            "/%252e%252e/%252e%252e/etc/passwd",
+        ];
+        let mut d = DecodedFields::default();
+        let mut need = Needed::default();
+        need.add(Derived::Url);
+        need.add(Derived::UserAgent);
+        need.add(Derived::Referrer);
+        for round in 0..3 {
+            for (i, u) in urls.iter().enumerate() {
+                let mut e = ev(Some(u), Some("Mozilla/5.0 (X11; Linux x86_64) Gecko"));
+                e.http_referrer = Some(urls[(i + round) % urls.len()].into());
+                d.fill(&e, need);
+                for der in [
+                    Derived::Url,
+                    Derived::UrlPath,
+                    Derived::UrlQuery,
+                    Derived::UserAgent,
+                    Derived::Referrer,
+                ] {
+                    assert_eq!(d.get(der, &e), compute(der, &e).as_deref(), "{u} {der:?}");
+                }
+            }
         }
     }
 

@@ -212,6 +212,21 @@ impl Access {
         }
     }
 
+    /// The field's value, with derived fields read from `decoded` (filled
+    /// for `ev`). Cheaper than `text_with` on the hot path: a string value
+    /// is passed as it is, not wrapped in a `Text`.
+    #[inline]
+    pub fn value_with<'e>(
+        &self,
+        ev: &'e Event<'_>,
+        decoded: &'e DecodedFields,
+    ) -> Option<FieldValue<'e>> {
+        match self {
+            Access::Decoded(d) => decoded.get(*d, ev).map(FieldValue::Str),
+            _ => self.get(ev),
+        }
+    }
+
     /// The field's value in `ev`; the same as `ev.field(name)`. Derived
     /// fields are not event members: None (use `text_with`).
     #[inline]

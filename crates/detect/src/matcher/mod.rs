@@ -41,12 +41,13 @@ mod selection;
 #[cfg(test)]
 mod tests;
 
-use logsentinel_core::Event;
+use logsentinel_core::{Event, FieldValue};
 
 use self::condition::Cond;
 use self::decoded::Derived;
 use self::decoded::{DecodedFields, Needed};
 use self::eval::Ctx;
+use self::field::Text;
 use self::prefilter::{Literals, Memo, Necessary, Part, Scanner};
 use self::selection::{Compiler, FieldTable, LineError, Node};
 use crate::loader::yaml::{Kind, Node as Yaml};
@@ -315,13 +316,17 @@ impl Matcher {
                 if let Some((text, query_at)) = decoded.url(ev) {
                     sc.scan(text, query_at, flags, touched, None);
                 }
-            } else if let Some(text) = self
-                .fields
-                .access
-                .get(sc.field as usize)
-                .and_then(|a| a.text_with(ev, Some(decoded)))
-            {
-                memo.scan(sc, &text, None, flags, touched);
+            } else {
+                match self
+                    .fields
+                    .access
+                    .get(sc.field as usize)
+                    .and_then(|a| a.value_with(ev, decoded))
+                {
+                    Some(FieldValue::Str(text)) => memo.scan(sc, text, None, flags, touched),
+                    Some(other) => memo.scan(sc, &Text::of(other), None, flags, touched),
+                    None => {}
+                }
             }
         }
         // 2. Candidates.

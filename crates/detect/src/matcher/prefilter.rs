@@ -317,7 +317,7 @@ const MEMO_SLOTS: usize = 256;
 /// cheap, long ones rarely repeat).
 pub(crate) const MEMO_LEN: std::ops::RangeInclusive<usize> = 12..=512;
 
-fn memo_hash(text: &[u8], query_at: Option<usize>) -> usize {
+pub(crate) fn memo_hash(text: &[u8], query_at: Option<usize>) -> usize {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h = query_at.map_or(0, |q| q as u64 + 1).wrapping_mul(K);
     let mut chunks = text.chunks_exact(8);
