@@ -144,7 +144,7 @@ struct MemoEntry {
 }
 
 /// Entries per source.
-const DECODE_MEMO_SLOTS: usize = 256;
+const DECODE_MEMO_SLOTS: usize = 1024;
 /// Values outside this length range are always decoded (short ones are
 /// cheap, long ones rarely repeat).
 const DECODE_MEMO_LEN: std::ops::RangeInclusive<usize> = 8..=512;

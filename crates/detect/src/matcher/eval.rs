@@ -6,6 +6,8 @@
 //!   reference semantics: tests check `fast == naive`);
 //! - `explain`: the naive evaluation, narrated.
 
+use std::cell::RefCell;
+
 use logsentinel_core::Event;
 
 use super::condition::Cond;
@@ -25,6 +27,8 @@ pub(crate) struct Ctx<'m, 'e, 'x> {
     pub flags: Option<&'m [u8]>,
     /// The event's derived fields; `None`: computed when needed.
     pub decoded: Option<&'m DecodedFields>,
+    /// Recent injection verdicts; `None`: always judged afresh.
+    pub verdicts: Option<&'m RefCell<inject::Verdicts>>,
 }
 
 impl Ctx<'_, '_, '_> {
@@ -103,9 +107,12 @@ impl Ctx<'_, '_, '_> {
                 .and_then(number::of)
                 .is_some_and(|v| cmp.holds(v, *n)),
             Test::Inject { kind, split, want } => {
-                self.text(l)
-                    .is_some_and(|t| inject::holds(*kind, *split, &t))
-                    == *want
+                self.text(l).is_some_and(|t| {
+                    match self.verdicts.and_then(|v| v.try_borrow_mut().ok()) {
+                        Some(mut memo) => memo.holds(*kind, *split, &t),
+                        None => inject::holds(*kind, *split, &t),
+                    }
+                }) == *want
             }
         }
     }

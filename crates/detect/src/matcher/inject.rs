@@ -260,9 +260,97 @@ pub(crate) fn holds(kind: Kind, split: Split, text: &str) -> bool {
     }
 }
 
+/// Recent verdicts of [`holds`]: the same request targets, queries and
+/// user agents come back all the time (and scanners send the same
+/// payload to many paths), so a value seen recently is not cut and
+/// tokenized again. A small direct-mapped table whose entries keep their
+/// buffers; one per matching thread.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Verdicts {
+    slots: Vec<Verdict>,
+}
+
+#[derive(Debug, Clone)]
+struct Verdict {
+    kind: Kind,
+    split: Split,
+    key: String,
+    holds: bool,
+}
+
+/// Entries in a [`Verdicts`] table.
+const VERDICT_SLOTS: usize = 512;
+/// Longer values are always judged afresh (they rarely repeat).
+const VERDICT_MAX_LEN: usize = 1024;
+
+impl Verdicts {
+    /// `holds(kind, split, text)`, from the table when `text` was judged
+    /// recently.
+    pub fn holds(&mut self, kind: Kind, split: Split, text: &str) -> bool {
+        if text.len() > VERDICT_MAX_LEN {
+            return holds(kind, split, text);
+        }
+        let salt = kind as usize * 8 + split as usize;
+        let i = super::prefilter::memo_hash(text.as_bytes(), Some(salt)) % VERDICT_SLOTS;
+        if let Some(v) = self.slots.get(i)
+            && v.kind == kind
+            && v.split == split
+            && v.key == text
+        {
+            return v.holds;
+        }
+        let verdict = holds(kind, split, text);
+        if self.slots.len() != VERDICT_SLOTS {
+            let empty = Verdict {
+                kind,
+                split,
+                // Never equal to a value: keys are at most VERDICT_MAX_LEN.
+                key: "x".repeat(VERDICT_MAX_LEN + 1),
+                holds: false,
+            };
+            self.slots = vec![empty; VERDICT_SLOTS];
+        }
+        if let Some(v) = self.slots.get_mut(i) {
+            v.kind = kind;
+            v.split = split;
+            v.key.clear();
+            v.key.push_str(text);
+            v.holds = verdict;
+        }
+        verdict
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_verdicts_equal_fresh_ones() {
+        let texts = [
+            "/p?id=1' or '1'='1",
+            "/search?q=men's shoes",
+            "/p?q=<script>alert(1)</script>",
+            "/static/app.js",
+            "",
+        ];
+        let mut memo = Verdicts::default();
+        for _ in 0..3 {
+            for t in texts {
+                for kind in [Kind::Sqli, Kind::Xss] {
+                    for split in [Split::Url, Split::Path, Split::Query, Split::Whole] {
+                        assert_eq!(
+                            memo.holds(kind, split, t),
+                            holds(kind, split, t),
+                            "{kind:?} {split:?} {t}"
+                        );
+                    }
+                }
+            }
+        }
+        let long = format!("/p?id=1' or '1'='1&x={}", "a".repeat(VERDICT_MAX_LEN));
+        assert!(memo.holds(Kind::Sqli, Split::Url, &long));
+    }
 
     #[test]
     fn sql_injection_in_parameters_and_segments() {

@@ -68,6 +68,8 @@ pub struct MatchScratch {
     memo: Vec<Memo>,
     /// The matcher the memo belongs to (`Matcher::id`).
     memo_owner: u64,
+    /// Recent `sqli`/`xss` verdicts.
+    verdicts: inject::Verdicts,
 }
 
 /// One compiled detection rule.
@@ -287,6 +289,7 @@ impl Matcher {
             decoded,
             memo,
             memo_owner,
+            verdicts: verdict_memo,
         } = scratch;
         if *memo_owner != self.id || memo.len() != self.scanners.len() {
             memo.clear();
@@ -344,12 +347,14 @@ impl Matcher {
             }
         }
         // 3. Evaluate them, in rule order.
+        let verdicts = std::cell::RefCell::new(std::mem::take(verdict_memo));
         let ctx = Ctx {
             fields: &self.fields,
             lits: &self.lits,
             ev,
             flags: Some(flags),
             decoded: Some(decoded),
+            verdicts: Some(&verdicts),
         };
         for (wi, &word) in candidates.iter().enumerate() {
             let mut w = word;
@@ -363,6 +368,7 @@ impl Matcher {
                 }
             }
         }
+        *verdict_memo = verdicts.into_inner();
     }
 
     fn compiled(&self, rule: usize) -> Option<&CompiledRule> {
@@ -382,6 +388,7 @@ impl Matcher {
             ev,
             flags: None,
             decoded: None,
+            verdicts: None,
         };
         Some(ctx.cond(&r.cond, &r.selections))
     }
@@ -398,6 +405,7 @@ impl Matcher {
             ev,
             flags: None,
             decoded: None,
+            verdicts: None,
         };
         let result = ctx.cond(&r.cond, &r.selections);
         let mut out = vec![format!(

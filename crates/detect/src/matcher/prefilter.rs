@@ -312,7 +312,7 @@ struct MemoSlot {
 }
 
 /// Entries per scanner.
-const MEMO_SLOTS: usize = 256;
+const MEMO_SLOTS: usize = 1024;
 /// Values outside this length range are always scanned (short ones are
 /// cheap, long ones rarely repeat).
 pub(crate) const MEMO_LEN: std::ops::RangeInclusive<usize> = 12..=512;
