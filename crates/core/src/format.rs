@@ -163,6 +163,8 @@ pub struct ParseCtx {
     pub reference: Timestamp,
     /// `reference` as wall-clock time in `zone`.
     pub reference_civil: CivilDateTime,
+    /// The last access-log stamp read (see `access_log::parse_stamp`).
+    pub(crate) last_stamp: crate::formats::access_log::StampMemo,
 }
 
 impl ParseCtx {
@@ -172,6 +174,7 @@ impl ParseCtx {
             zone,
             reference,
             reference_civil,
+            last_stamp: Default::default(),
         }
     }
 

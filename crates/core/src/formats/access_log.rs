@@ -201,7 +201,48 @@ fn find_stamp(b: &[u8]) -> Option<usize> {
 
 /// `dd/Mon/yyyy:HH:MM:SS[.frac][ ±hhmm|GMT|UTC|Z]]` at `b[i..]`: the instant
 /// and the index after `]`. Without an offset the stamp is local time.
+/// The last stamp `parse_stamp` read, with its text up to and including
+/// the closing `]`: access logs come in time order and a busy server
+/// writes many lines a second, so the next line's stamp is usually the
+/// same text. (The result depends only on that text and the parse
+/// context, which owns the memo.)
+#[derive(Debug, Clone, Default)]
+pub struct StampMemo(std::cell::Cell<Option<LastStamp>>);
+
+#[derive(Debug, Clone, Copy)]
+struct LastStamp {
+    text: [u8; STAMP_MEMO_LEN],
+    len: u8,
+    ts: Timestamp,
+}
+
+/// Longer stamps (fractions of a second, names of zones) are not kept.
+const STAMP_MEMO_LEN: usize = 40;
+
 pub fn parse_stamp(b: &[u8], i: usize, ctx: &ParseCtx) -> Option<(Timestamp, usize)> {
+    if let Some(last) = ctx.last_stamp.0.get() {
+        let len = usize::from(last.len);
+        if b.get(i..i + len) == last.text.get(..len) {
+            return Some((last.ts, i + len));
+        }
+    }
+    let (ts, end) = read_stamp(b, i, ctx)?;
+    // `end` is just past the first `]` at or after `i`.
+    if let Some(text) = b.get(i..end)
+        && text.len() <= STAMP_MEMO_LEN
+    {
+        let mut last = LastStamp {
+            text: [0; STAMP_MEMO_LEN],
+            len: text.len() as u8,
+            ts,
+        };
+        last.text[..text.len()].copy_from_slice(text);
+        ctx.last_stamp.0.set(Some(last));
+    }
+    Some((ts, end))
+}
+
+fn read_stamp(b: &[u8], i: usize, ctx: &ParseCtx) -> Option<(Timestamp, usize)> {
     let day = two_digits(b, i)?;
     if b.get(i + 2) != Some(&b'/') || b.get(i + 6) != Some(&b'/') {
         return None;
@@ -399,6 +440,28 @@ mod tests {
 
     fn s(v: &str) -> Option<String> {
         Some(v.to_string())
+    }
+
+    #[test]
+    fn remembered_stamps_read_like_fresh_ones() {
+        let stamps = [
+            "15/Jan/2024:10:00:00 +0000]",
+            "15/Jan/2024:10:00:00 +0000]",
+            "15/Jan/2024:10:00:00 +0100]",
+            "15/Jan/2024:10:00:00 +0000",
+            "15/Jan/2024:10:00:00 +0000] x",
+            "15/Jan/2024:10:00:00.123456 +0000]",
+            "15/Jan/2024:10:00:01 GMT]",
+            "31/Feb/2024:10:00:01 +0000]",
+            "15/Jan/2024:10:00:00 +0000]",
+        ];
+        let c = ParseCtx::utc(Timestamp::from_secs(1_705_400_000));
+        for round in 0..2 {
+            for s in stamps {
+                let fresh = read_stamp(s.as_bytes(), 0, &c);
+                assert_eq!(parse_stamp(s.as_bytes(), 0, &c), fresh, "{round} {s}");
+            }
+        }
     }
 
     #[test]
