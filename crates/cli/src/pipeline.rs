@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use logsentinel_core::{Event, Format, FormatState, LineParser};
+use logsentinel_core::{Event, Format, FormatState, LineParser, Timestamp};
 use logsentinel_ingest::{LineBatch, LineReader, decode_line};
 
 /// Counts of what parsing one input saw.
@@ -120,7 +120,8 @@ impl<F> BatchParser<'_, F> {
                 continue;
             }
             state.observe(&text);
-            let mut ev = self.parser.parse(&text, &state);
+            let mut ev = Event::new(Format::Heuristic, &text, Timestamp::default());
+            self.parser.parse_into(&text, &state, &mut ev);
             ev.flags.insert(flags);
             ev.file_line = Some(line_no);
             if let Some(p) = self.path {

@@ -4,7 +4,8 @@
 //! never fails.
 
 use crate::event::{Event, Flags};
-use crate::format::{Format, FormatState, ParseCtx, parse_as};
+use crate::format::{Format, FormatState, ParseCtx, parse_as, parse_as_into};
+use crate::time::Timestamp;
 
 /// How many sample lines auto-detection looks at.
 pub const SAMPLE_LINES: usize = 200;
@@ -102,29 +103,36 @@ impl LineParser {
     /// Parses one line (without its line terminator). Never fails. Stamps
     /// stamp-less lines with the reference time and flags them.
     pub fn parse<'a>(&self, line: &'a str, state: &FormatState) -> Event<'a> {
-        let mut ev = self.parse_inner(line, state);
+        let mut ev = Event::new(self.primary, line, Timestamp::default());
+        self.parse_into(line, state, &mut ev);
+        ev
+    }
+
+    /// [`LineParser::parse`] into `ev` (whatever it held is replaced):
+    /// spares copying the event out of each parsing layer.
+    pub fn parse_into<'a>(&self, line: &'a str, state: &FormatState, ev: &mut Event<'a>) {
+        self.parse_inner(line, state, ev);
         if ev.timestamp == Default::default() && !ev.flags.contains(Flags::NO_TIMESTAMP) {
             ev.timestamp = self.ctx.reference;
             ev.flags.insert(Flags::NO_TIMESTAMP);
         }
-        ev
     }
 
-    fn parse_inner<'a>(&self, line: &'a str, state: &FormatState) -> Event<'a> {
-        if let Some(ev) = parse_as(self.primary, line, &self.ctx, state) {
-            return ev;
+    fn parse_inner<'a>(&self, line: &'a str, state: &FormatState, ev: &mut Event<'a>) {
+        if parse_as_into(self.primary, line, &self.ctx, state, ev) {
+            return;
         }
         if self.fallback {
             for f in Format::ALL {
                 if f == self.primary || f == Format::Heuristic {
                     continue;
                 }
-                if let Some(ev) = parse_as(f, line, &self.ctx, state) {
-                    return ev;
+                if parse_as_into(f, line, &self.ctx, state, ev) {
+                    return;
                 }
             }
         }
-        crate::formats::heuristic::parse(line, &self.ctx)
+        *ev = crate::formats::heuristic::parse(line, &self.ctx);
     }
 }
 

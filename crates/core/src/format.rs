@@ -206,6 +206,29 @@ impl FormatState {
 }
 
 /// Parses `line` as `format`; `None` when the line does not fit it.
+/// [`parse_as`] into `ev`: true when the line fits `format` (then `ev`
+/// holds its event); on false `ev` holds something unspecified. The
+/// access-log formats, the bulk of most inputs, parse in place.
+pub fn parse_as_into<'a>(
+    format: Format,
+    line: &'a str,
+    ctx: &ParseCtx,
+    state: &FormatState,
+    ev: &mut Event<'a>,
+) -> bool {
+    match format {
+        Format::ApacheCombined => formats::apache_combined::parse_into(line, ctx, ev),
+        Format::ApacheCommon => formats::apache_common::parse_into(line, ctx, ev),
+        other => match parse_as(other, line, ctx, state) {
+            Some(parsed) => {
+                *ev = parsed;
+                true
+            }
+            None => false,
+        },
+    }
+}
+
 pub fn parse_as<'a>(
     format: Format,
     line: &'a str,

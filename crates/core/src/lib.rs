@@ -24,5 +24,5 @@ pub mod time;
 
 pub use detect::{Detection, LineParser, detect_format};
 pub use event::{Category, Event, FieldValue, Flags, Outcome, OwnedEvent};
-pub use format::{Format, FormatState, ParseCtx, parse_as};
+pub use format::{Format, FormatState, ParseCtx, parse_as, parse_as_into};
 pub use time::{Timestamp, Zone};

@@ -32,6 +32,21 @@ pub fn parse_prefix<'a>(
     ctx: &ParseCtx,
     format: Format,
 ) -> Option<(Event<'a>, Option<&'a str>)> {
+    let mut ev = Event::new(format, line, Timestamp::default());
+    let rest = parse_prefix_into(line, ctx, format, &mut ev)?;
+    Some((ev, rest))
+}
+
+/// [`parse_prefix`] into `ev` (which is reset once the line has proved to
+/// start like an access log, so whatever it held is replaced; on `None`
+/// it may hold a partial event). Events are large: parsing in place saves
+/// copying one from function to function.
+pub fn parse_prefix_into<'a>(
+    line: &'a str,
+    ctx: &ParseCtx,
+    format: Format,
+    ev: &mut Event<'a>,
+) -> Option<Option<&'a str>> {
     let b = line.as_bytes();
     let first = *b.first()?;
     if !(first.is_ascii_alphanumeric() || first == b':' || first == b'[' || first == b'-') {
@@ -62,7 +77,7 @@ pub fn parse_prefix<'a>(
         return None;
     }
     let tok = |k: usize| line.get(starts[k]..ends[k]);
-    let mut ev = Event::new(format, line, ts);
+    *ev = Event::new(format, line, ts);
     ev.category = Some(Category::Web);
     ev.action = Some(Cow::Borrowed("http_request"));
     // `vhost host ident user` (Apache's vhost_combined) when the second
@@ -118,15 +133,15 @@ pub fn parse_prefix<'a>(
         i = sp + 1;
     }
     let q = quoted(line, i)?;
-    apply_request(&mut ev, q.value);
+    apply_request(ev, q.value);
     if !q.closed {
-        return Some((ev, None));
+        return Some(None);
     }
     i = q.next;
 
     // ` status bytes`
     if i >= b.len() {
-        return Some((ev, None));
+        return Some(None);
     }
     if b[i] != b' ' {
         return None;
@@ -139,11 +154,11 @@ pub fn parse_prefix<'a>(
         if used != 3 {
             return None;
         }
-        set_status(&mut ev, status as u16);
+        set_status(ev, status as u16);
         i += 3;
     }
     match b.get(i) {
-        None => return Some((ev, None)),
+        None => return Some(None),
         Some(b' ') => i += 1,
         Some(_) => return None,
     }
@@ -165,7 +180,7 @@ pub fn parse_prefix<'a>(
         None | Some(b' ') => {}
         Some(_) => return None,
     }
-    Some((ev, Some(line.get(i..)?)))
+    Some(Some(line.get(i..)?))
 }
 
 /// Sets `http.response.status_code` and the outcome it implies.

@@ -13,24 +13,36 @@ use std::borrow::Cow;
 
 use crate::event::Event;
 use crate::format::{Format, ParseCtx};
-use crate::formats::access_log::{parse_prefix, quoted};
+use crate::formats::access_log::{parse_prefix_into, quoted};
+use crate::time::Timestamp;
 
 pub fn parse<'a>(line: &'a str, ctx: &ParseCtx) -> Option<Event<'a>> {
-    let (mut ev, rest) = parse_prefix(line, ctx, Format::ApacheCombined)?;
+    let mut ev = Event::new(Format::ApacheCombined, line, Timestamp::default());
+    parse_into(line, ctx, &mut ev).then_some(ev)
+}
+
+/// [`parse`] into `ev` (replaced when the line fits; see
+/// `access_log::parse_prefix_into`).
+pub fn parse_into<'a>(line: &'a str, ctx: &ParseCtx, ev: &mut Event<'a>) -> bool {
+    let Some(rest) = parse_prefix_into(line, ctx, Format::ApacheCombined, ev) else {
+        return false;
+    };
     let Some(rest) = rest else {
-        return Some(ev); // cut short before the combined part
+        return true; // cut short before the combined part
     };
     let tail = rest.trim_start_matches(' ');
     if tail.len() == rest.len() {
-        return None;
+        return false;
     }
     let at = line.len() - tail.len();
-    let referrer = quoted(line, at)?;
+    let Some(referrer) = quoted(line, at) else {
+        return false;
+    };
     if referrer.value != "-" && !referrer.value.is_empty() {
         ev.http_referrer = Some(Cow::Borrowed(referrer.value));
     }
     if !referrer.closed {
-        return Some(ev);
+        return true;
     }
     let b = line.as_bytes();
     if b.get(referrer.next) == Some(&b' ')
@@ -40,7 +52,7 @@ pub fn parse<'a>(line: &'a str, ctx: &ParseCtx) -> Option<Event<'a>> {
     {
         ev.user_agent = Some(Cow::Borrowed(ua.value));
     }
-    Some(ev)
+    true
 }
 
 #[cfg(test)]

@@ -14,13 +14,21 @@
 
 use crate::event::Event;
 use crate::format::{Format, ParseCtx};
-use crate::formats::access_log::parse_prefix;
+use crate::formats::access_log::parse_prefix_into;
+use crate::time::Timestamp;
 
 pub fn parse<'a>(line: &'a str, ctx: &ParseCtx) -> Option<Event<'a>> {
-    let (ev, rest) = parse_prefix(line, ctx, Format::ApacheCommon)?;
-    match rest {
-        Some(rest) if rest.trim_start_matches(' ').starts_with('"') => None,
-        _ => Some(ev),
+    let mut ev = Event::new(Format::ApacheCommon, line, Timestamp::default());
+    parse_into(line, ctx, &mut ev).then_some(ev)
+}
+
+/// [`parse`] into `ev` (replaced when the line fits; see
+/// `access_log::parse_prefix_into`).
+pub fn parse_into<'a>(line: &'a str, ctx: &ParseCtx, ev: &mut Event<'a>) -> bool {
+    match parse_prefix_into(line, ctx, Format::ApacheCommon, ev) {
+        Some(Some(rest)) => !rest.trim_start_matches(' ').starts_with('"'),
+        Some(None) => true,
+        None => false,
     }
 }
 
