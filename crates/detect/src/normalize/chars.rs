@@ -83,8 +83,27 @@ fn seq_len(lead: u8) -> usize {
 /// Folds `src` (any bytes) into `dst` (cleared first), valid UTF-8.
 pub(super) fn fold(src: &[u8], dst: &mut Vec<u8>) {
     dst.clear();
+    dst.reserve(src.len());
     let mut i = 0;
     while let Some(&b) = src.get(i) {
+        // A run of printable ASCII other than `\`: copied at once, then
+        // lower-cased in place.
+        let rest = src.get(i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&c| !(0x20..0x7f).contains(&c) || c == b'\\')
+            .unwrap_or(rest.len());
+        if let Some(plain) = rest.get(..run)
+            && run > 0
+        {
+            let at = dst.len();
+            dst.extend_from_slice(plain);
+            if let Some(copied) = dst.get_mut(at..) {
+                copied.make_ascii_lowercase();
+            }
+            i += run;
+            continue;
+        }
         if b < 0x80 {
             ascii(b, dst);
             i += 1;
@@ -163,5 +182,20 @@ mod tests {
         assert_eq!(f("1\u{a0}or\u{3000}2".as_bytes()), "1 or 2");
         assert_eq!(f("sel\u{200b}ect".as_bytes()), "select");
         assert_eq!(f("Café 東京".as_bytes()), "café 東京");
+    }
+
+    proptest::proptest! {
+        /// ASCII input folds byte by byte, whatever runs the fast path
+        /// takes at once.
+        #[test]
+        fn ascii_folds_byte_by_byte(bytes in proptest::collection::vec(0u8..0x80, 0..120)) {
+            let mut want = Vec::new();
+            for &b in &bytes {
+                ascii(b, &mut want);
+            }
+            let mut got = Vec::new();
+            fold(&bytes, &mut got);
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }
