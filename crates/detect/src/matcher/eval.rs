@@ -45,6 +45,14 @@ impl Ctx<'_, '_, '_> {
         match n {
             Node::All(v) => v.iter().all(|n| self.node(n)),
             Node::Any(v) => v.iter().any(|n| self.node(n)),
+            // Most leaves are literal tests: one bit test, right here.
+            Node::Leaf(Leaf {
+                test: Test::Lit { lit, need },
+                ..
+            }) if self.flags.is_some() => self
+                .flags
+                .and_then(|f| f.get(*lit as usize))
+                .is_some_and(|f| f & need != 0),
             Node::Leaf(l) => self.leaf(l),
         }
     }
