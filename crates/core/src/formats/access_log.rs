@@ -374,8 +374,17 @@ pub fn apply_request<'a>(ev: &mut Event<'a>, req: &'a str) {
     if req.is_empty() || req == "-" {
         return;
     }
-    let (method, rest) = match req.find(' ') {
-        Some(sp) => (&req[..sp], Some(req[sp + 1..].trim_start_matches(' '))),
+    // Byte searches: the separators are ASCII spaces, so every cut is on
+    // a character boundary.
+    let skip_spaces = |s: &'a str| -> &'a str {
+        let n = s.bytes().take_while(|&c| c == b' ').count();
+        s.get(n..).unwrap_or_default()
+    };
+    let (method, rest) = match memchr::memchr(b' ', req.as_bytes()) {
+        Some(sp) => (
+            req.get(..sp).unwrap_or_default(),
+            Some(skip_spaces(req.get(sp + 1..).unwrap_or_default())),
+        ),
         None => (req, None),
     };
     let plausible = !method.is_empty()
@@ -396,7 +405,7 @@ pub fn apply_request<'a>(ev: &mut Event<'a>, req: &'a str) {
         return;
     }
     ev.http_method = Some(Cow::Borrowed(method));
-    let target = match rest.rfind(' ') {
+    let target = match memchr::memrchr(b' ', rest.as_bytes()) {
         Some(sp) if rest[sp + 1..].starts_with("HTTP/") => {
             let v = &rest[sp + 1 + 5..];
             if !v.is_empty() {
