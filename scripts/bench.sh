@@ -59,11 +59,16 @@ hyperfine --warmup 0 --runs 3 -N --export-json "$OUT/fail2ban.json" \
 python3 - "$LINES" "$OUT/parse.json" "$OUT/fail2ban.json" <<'PY'
 import json, sys
 lines = int(sys.argv[1])
-print(f"\n{'command':34} {'median s':>9} {'lines/s':>12}")
+# The issues' targets, lines per second.
+targets = {"ndjson": 500_000, "stats": 2_000_000, "analyze": 1_000_000}
+print(f"\n{'command':34} {'median s':>9} {'lines/s':>12} {'target':>12}")
 for path in sys.argv[2:]:
     for r in json.load(open(path))["results"]:
         med = r["median"]
-        print(f"{r['command']:34} {med:9.3f} {lines/med:12,.0f}")
+        rate = lines / med
+        goal = targets.get(r["command"].split()[0])
+        verdict = "" if goal is None else f"{goal:12,} {'met' if rate >= goal else 'MISSED'}"
+        print(f"{r['command']:34} {med:9.3f} {rate:12,.0f} {verdict}")
 PY
 
 echo
