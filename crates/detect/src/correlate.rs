@@ -78,6 +78,9 @@ pub(crate) struct Plan {
     alerting: Vec<bool>,
     /// A correlation's `group-by`; a detection rule's `suppress-by`.
     key_fields: Vec<Box<[FieldId]>>,
+    /// For correlations with `aliases`: the key fields of the events of
+    /// each referenced rule (which replace `key_fields` for them).
+    alias_keys: Vec<Vec<(usize, Box<[FieldId]>)>>,
     /// A `value_count` correlation's field.
     value_field: Vec<Option<FieldId>>,
     /// The rule's id (or name) for alert ids.
@@ -113,6 +116,7 @@ impl Plan {
         let mut consumers = vec![Vec::new(); n];
         let mut fields = FieldTable::new();
         let mut key_fields = Vec::with_capacity(n);
+        let mut alias_keys = Vec::with_capacity(n);
         let mut value_field = Vec::with_capacity(n);
         for (i, r) in rules.iter().enumerate() {
             let is_live = live.get(i).copied().unwrap_or(false);
@@ -126,6 +130,29 @@ impl Plan {
                 Box::new([])
             };
             key_fields.push(keys);
+            let per_rule: Vec<(usize, Box<[FieldId]>)> = match &r.correlation {
+                Some(spec) if is_live && !spec.aliases.is_empty() => spec
+                    .rules
+                    .iter()
+                    .map(|&j| {
+                        let ids = spec
+                            .group_by
+                            .iter()
+                            .map(|g| {
+                                let field = spec
+                                    .aliases
+                                    .iter()
+                                    .find(|a| &a.name == g)
+                                    .map_or(g.as_str(), |a| a.field_for(j));
+                                fields.intern(field)
+                            })
+                            .collect();
+                        (j, ids)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            alias_keys.push(per_rule);
             let vf = match &r.correlation {
                 Some(spec) if is_live && spec.kind == CorrelationType::ValueCount => {
                     spec.field.as_deref().map(|f| fields.intern(f))
@@ -154,6 +181,7 @@ impl Plan {
                 .map(|r| r.enabled && r.correlation.is_none())
                 .collect(),
             key_fields,
+            alias_keys,
             value_field,
             ids: rules
                 .iter()
@@ -163,6 +191,20 @@ impl Plan {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Plan {
+    /// The key fields of correlation `c` for a signal of rule `from`.
+    fn keys(&self, c: usize, from: usize) -> &[FieldId] {
+        if let Some((_, ids)) = self
+            .alias_keys
+            .get(c)
+            .and_then(|list| list.iter().find(|(r, _)| *r == from))
+        {
+            return ids;
+        }
+        self.key_fields.get(c).map_or(&[][..], |f| &f[..])
     }
 }
 
@@ -461,7 +503,7 @@ impl Correlator {
     /// Feeds `sig` to correlation `c`; returns its signal when it fires.
     fn correlate(&mut self, plan: &Plan, c: usize, sig: &Signal) -> Option<Signal> {
         let cs = self.corr.get_mut(c)?.as_mut()?;
-        let fields = plan.key_fields.get(c).map_or(&[][..], |f| &f[..]);
+        let fields = plan.keys(c, sig.rule);
         if !build_key(&mut self.key, fields, sig, true) {
             return None;
         }

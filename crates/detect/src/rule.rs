@@ -167,6 +167,26 @@ impl Threshold {
     }
 }
 
+/// A Sigma field name alias of a correlation: `name` (used in `group-by`)
+/// is, in the events of each referenced rule, the field given for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldAlias {
+    pub name: String,
+    /// (referenced rule, as an index in the rule set; ECS field).
+    pub fields: Vec<(usize, String)>,
+}
+
+impl FieldAlias {
+    /// The field `name` stands for in the events of rule `rule`: its own
+    /// entry, or else `name` itself.
+    pub fn field_for(&self, rule: usize) -> &str {
+        self.fields
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map_or(self.name.as_str(), |(_, f)| f.as_str())
+    }
+}
+
 /// The correlation part of a correlation rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorrelationSpec {
@@ -174,8 +194,12 @@ pub struct CorrelationSpec {
     /// Referenced rules (by `name` or `id`), resolved at load to indexes in
     /// the rule set (`RuleSet::rules`).
     pub rules: Vec<usize>,
-    /// ECS field names (after mapping) the matches are grouped by.
+    /// ECS field names (after mapping) the matches are grouped by, or
+    /// names of `aliases`.
     pub group_by: Vec<String>,
+    /// Sigma `aliases`: group-by names that stand for a different field
+    /// in the events of each referenced rule.
+    pub aliases: Vec<FieldAlias>,
     pub timespan: Duration,
     pub threshold: Threshold,
     /// For `value_count`: the ECS field whose distinct values are counted.

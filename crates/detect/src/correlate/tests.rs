@@ -53,6 +53,7 @@ fn correlation(
         kind,
         rules: refs.to_vec(),
         group_by: group_by.iter().map(|s| (*s).to_string()).collect(),
+        aliases: Vec::new(),
         timespan: Duration::from_secs(span_secs),
         threshold,
         field: field.map(str::to_string),

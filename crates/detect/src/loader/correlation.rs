@@ -1,19 +1,84 @@
 //! The `correlation:` block of a rule (Sigma correlation rules v2):
-//! `type`, `rules`, `group-by`, `timespan`, `condition`, `generate`. Field
-//! names go through the mapping; references stay names here and are
-//! resolved across all files by `resolve`.
+//! `type`, `rules`, `aliases`, `group-by`, `timespan`, `condition`,
+//! `generate`. Field names go through the mapping; references (in `rules`
+//! and in `aliases`) stay names here and are resolved across all files by
+//! `resolve`.
 
 use std::time::Duration;
 
 use super::yaml::{Kind, Node};
-use super::{LineError, field_list, known_field, scalar};
+use super::{LineError, known_field, scalar, scalar_list};
 use crate::mapping::FieldMapping;
-use crate::rule::{CorrelationSpec, CorrelationType, Threshold};
+use crate::rule::{CorrelationSpec, CorrelationType, FieldAlias, Threshold};
 
 /// The referenced rules, as written, with their lines.
 pub(super) struct PendingCorr {
     pub refs: Vec<(String, usize)>,
     pub rules_line: usize,
+    /// The rules named in `aliases`, to resolve with the others.
+    pub alias_refs: Vec<AliasRef>,
+}
+
+/// `<alias>: {<rule>: <field>}`: one entry of `aliases`, its rule still a
+/// name.
+pub(super) struct AliasRef {
+    /// Index in the spec's `aliases`.
+    pub alias: usize,
+    pub rule: String,
+    pub line: usize,
+    /// ECS field (after mapping).
+    pub field: String,
+}
+
+/// `aliases:`: alias name → {rule name or id → field}.
+fn parse_aliases(
+    n: &Node,
+    mapping: &FieldMapping,
+    errs: &mut Vec<LineError>,
+) -> (Vec<FieldAlias>, Vec<AliasRef>) {
+    let mut aliases = Vec::new();
+    let mut refs = Vec::new();
+    let Some(pairs) = n.as_map() else {
+        errs.push((
+            n.line,
+            "`aliases` must map each alias name to `rule: field` pairs".into(),
+        ));
+        return (aliases, refs);
+    };
+    for (key, value) in pairs {
+        let name = key.text.trim();
+        if name.is_empty() {
+            errs.push((key.line, "empty alias name in `aliases`".into()));
+            continue;
+        }
+        let entries = match value.as_map() {
+            Some(e) if !e.is_empty() => e,
+            _ => {
+                errs.push((
+                    value.line,
+                    format!("alias `{name}` must map rule names to field names"),
+                ));
+                continue;
+            }
+        };
+        let alias = aliases.len();
+        aliases.push(FieldAlias {
+            name: name.to_string(),
+            fields: Vec::new(),
+        });
+        for (rule, field) in entries {
+            match scalar(field, "alias field").and_then(|f| known_field(&f, field.line, mapping)) {
+                Ok(field) => refs.push(AliasRef {
+                    alias,
+                    rule: rule.text.trim().to_string(),
+                    line: rule.line,
+                    field,
+                }),
+                Err(e) => errs.push(e),
+            }
+        }
+    }
+    (aliases, refs)
 }
 
 /// `5m`, `30s`, `2h`, `1d`.
@@ -60,6 +125,7 @@ pub(super) fn parse_correlation(
             "type",
             "rules",
             "group-by",
+            "aliases",
             "timespan",
             "condition",
             "generate",
@@ -125,14 +191,45 @@ pub(super) fn parse_correlation(
             (refs, n.line)
         }
     };
-    let group_by = node
-        .get("group-by")
-        .map(|n| {
-            field_list(n, "group-by", mapping)
-                .map_err(|e| errs.push(e))
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+    let (aliases, alias_refs) = match node.get("aliases") {
+        Some(n) => parse_aliases(n, mapping, errs),
+        None => (Vec::new(), Vec::new()),
+    };
+    // Each name is an alias, or a field.
+    let group_by = match node.get("group-by") {
+        Some(n) => match scalar_list(n, "group-by") {
+            Ok(names) => names
+                .iter()
+                .filter_map(|g| {
+                    let g = g.trim();
+                    if aliases.iter().any(|a| a.name == g) {
+                        return Some(g.to_string());
+                    }
+                    known_field(g, n.line, mapping)
+                        .map_err(|e| errs.push(e))
+                        .ok()
+                })
+                .collect(),
+            Err(e) => {
+                errs.push(e);
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    for a in &aliases {
+        if !group_by.contains(&a.name)
+            && let Some((key, _)) = node
+                .get("aliases")
+                .and_then(Node::as_map)
+                .and_then(|p| p.iter().find(|(k, _)| k.text.trim() == a.name))
+        {
+            errs.push((
+                key.line,
+                format!("alias `{}` is not used in `group-by`", a.name),
+            ));
+        }
+    }
     let timespan = match node.get("timespan") {
         None => {
             errs.push((
@@ -192,12 +289,20 @@ pub(super) fn parse_correlation(
         kind: kind?,
         rules: Vec::new(),
         group_by,
+        aliases,
         timespan: timespan?,
         threshold: threshold?,
         field,
         generate,
     };
-    Some((spec, PendingCorr { refs, rules_line }))
+    Some((
+        spec,
+        PendingCorr {
+            refs,
+            rules_line,
+            alias_refs,
+        },
+    ))
 }
 
 fn parse_threshold(

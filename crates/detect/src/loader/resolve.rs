@@ -44,6 +44,8 @@ pub(super) fn resolve<'s>(
     }
     // Resolve references.
     let mut resolved: Vec<Option<Vec<usize>>> = vec![None; rules.len()];
+    // (correlation, alias, referenced rule, field).
+    let mut alias_fields: Vec<(usize, usize, usize, String)> = Vec::new();
     for (i, p) in pending.iter().enumerate() {
         let Some(c) = &p.corr else { continue };
         let mut idx = Vec::new();
@@ -62,6 +64,28 @@ pub(super) fn resolve<'s>(
                     file_of(p.file),
                     *line,
                     format!("correlation references unknown rule `{name}`"),
+                )),
+            }
+        }
+        for a in &c.alias_refs {
+            match by_name
+                .get(a.rule.as_str())
+                .or_else(|| by_id.get(a.rule.as_str()))
+            {
+                Some(&j) if idx.contains(&j) => alias_fields.push((i, a.alias, j, a.field.clone())),
+                Some(_) => errors.push(DetectError::rule(
+                    file_of(p.file),
+                    a.line,
+                    format!(
+                        "alias entry names rule `{}`, which this correlation does not reference",
+                        a.rule
+                    ),
+                )),
+                None if failed.contains(&a.rule) => {}
+                None => errors.push(DetectError::rule(
+                    file_of(p.file),
+                    a.line,
+                    format!("alias entry names unknown rule `{}`", a.rule),
                 )),
             }
         }
@@ -107,6 +131,15 @@ pub(super) fn resolve<'s>(
         }
         if let Some(c) = rules[i].correlation.as_mut() {
             c.rules = idx.clone();
+        }
+    }
+    for (i, alias, j, field) in alias_fields {
+        if let Some(a) = rules
+            .get_mut(i)
+            .and_then(|r| r.correlation.as_mut())
+            .and_then(|c| c.aliases.get_mut(alias))
+        {
+            a.fields.push((j, field));
         }
     }
     for (i, r) in rules.iter_mut().enumerate() {

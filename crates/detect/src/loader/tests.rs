@@ -433,10 +433,10 @@ fn correlation_refusals() {
         ),
         (
             format!(
-                "{base}{head}  type: event_count\n  rules: [b]\n  timespan: 5m\n  condition: {{gte: 2}}\n  aliases: {{}}\n"
+                "{base}{head}  type: event_count\n  rules: [b]\n  timespan: 5m\n  condition: {{gte: 2}}\n  aliases: [x]\n"
             ),
             "aliases",
-            "unknown key `aliases`",
+            "`aliases` must map each alias name",
         ),
         (
             format!(
