@@ -34,6 +34,19 @@ pub(crate) enum Transform {
     Windash,
 }
 
+/// The text encoding a value is turned into before `base64`/`base64offset`
+/// (`utf16le`/`wide`, `utf16be`, `utf16`: PowerShell's `-EncodedCommand`
+/// is base64 of UTF-16LE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Utf16 {
+    /// UTF-8, as written.
+    None,
+    Le,
+    Be,
+    /// Little-endian after a byte order mark.
+    Bom,
+}
+
 /// A parsed modifier chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Mods {
@@ -43,12 +56,14 @@ pub(crate) struct Mods {
     /// `cased`: case-sensitive string match.
     pub cased: bool,
     pub transform: Transform,
+    pub utf16: Utf16,
     pub re: ReFlags,
 }
 
 /// Every modifier name, for error messages.
 pub(crate) const SUPPORTED: &str = "contains, startswith, endswith, all, re (with i, m, s), cidr, \
-     exists, lt, lte, gt, gte, cased, base64, base64offset, windash, sqli, xss";
+     exists, lt, lte, gt, gte, cased, base64, base64offset, utf16le (wide), utf16be, utf16, windash, \
+     sqli, xss";
 
 /// Splits `field|mod|...` and checks the modifiers. The error is the
 /// reason, meant to be shown with the key's line.
@@ -60,6 +75,7 @@ pub(crate) fn parse(key: &str) -> Result<(&str, Mods), String> {
         all: false,
         cased: false,
         transform: Transform::None,
+        utf16: Utf16::None,
         re: ReFlags::default(),
     };
     let mut op_name: Option<&str> = None;
@@ -121,6 +137,23 @@ pub(crate) fn parse(key: &str) -> Result<(&str, Mods), String> {
                     _ => Transform::Windash,
                 };
             }
+            "utf16le" | "wide" | "utf16be" | "utf16" => {
+                if mods.utf16 != Utf16::None {
+                    return Err(format!(
+                        "only one of utf16le, wide, utf16be, utf16 may be used, in `{key}`"
+                    ));
+                }
+                if mods.transform != Transform::None {
+                    return Err(format!(
+                        "`{m}` must come before base64/base64offset, in `{key}`"
+                    ));
+                }
+                mods.utf16 = match m {
+                    "utf16be" => Utf16::Be,
+                    "utf16" => Utf16::Bom,
+                    _ => Utf16::Le,
+                };
+            }
             "" => return Err(format!("empty modifier in `{key}`")),
             other => {
                 return Err(format!(
@@ -138,6 +171,13 @@ pub(crate) fn parse(key: &str) -> Result<(&str, Mods), String> {
     {
         return Err(format!(
             "modifier `{flag}` only applies to `re`, in `{key}`"
+        ));
+    }
+    if mods.utf16 != Utf16::None
+        && !matches!(mods.transform, Transform::Base64 | Transform::Base64Offset)
+    {
+        return Err(format!(
+            "utf16le/wide/utf16be/utf16 only apply before base64 or base64offset, in `{key}`"
         ));
     }
     if mods.cased && !string_op {
@@ -187,6 +227,14 @@ mod tests {
         let (f, m) = parse("url.decoded|sqli").unwrap();
         assert_eq!((f, m.op), ("url.decoded", Op::Inject(InjectKind::Sqli)));
         assert_eq!(parse("q|xss").unwrap().1.op, Op::Inject(InjectKind::Xss));
+        for (key, want) in [
+            ("c|wide|base64offset|contains", Utf16::Le),
+            ("c|utf16le|base64", Utf16::Le),
+            ("c|utf16be|base64offset|contains", Utf16::Be),
+            ("c|utf16|base64", Utf16::Bom),
+        ] {
+            assert_eq!(parse(key).unwrap().1.utf16, want, "{key}");
+        }
     }
 
     #[test]
@@ -205,7 +253,10 @@ mod tests {
             ("a|base64|windash", "only one of"),
             ("a|exists|all", "`all` makes no sense"),
             ("a||contains", "empty modifier"),
-            ("a|utf16le|base64", "unknown modifier `utf16le`"),
+            ("a|wide|contains", "only apply before base64"),
+            ("a|base64|utf16le|contains", "must come before base64"),
+            ("a|wide|utf16be|base64", "only one of utf16le"),
+            ("a|utf16|windash|contains", "only apply before base64"),
             ("a|sqli|xss", "conflicting modifiers `sqli` and `xss`"),
             ("a|contains|sqli", "conflicting modifiers"),
             ("a|sqli|all", "`all` makes no sense with `sqli`"),

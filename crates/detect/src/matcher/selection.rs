@@ -16,7 +16,7 @@ use regex::Regex;
 use super::field::{self, Access};
 use super::glob::{Anchor, Pattern, Shape};
 use super::inject::{Kind as InjectKind, Split};
-use super::modifier::{self, Op, Transform};
+use super::modifier::{self, Op, Transform, Utf16};
 use super::number::Cmp;
 use super::prefilter::{self, ANY, EQUALS, Literals, Necessary, PREFIX, SUFFIX};
 use super::{cidr, encoding, regex as re};
@@ -377,7 +377,7 @@ impl Compiler<'_> {
                         _ => Anchor::Whole,
                     };
                     let patterns = self
-                        .patterns(text, mods.transform, anchor, field)
+                        .patterns(text, (mods.transform, mods.utf16), anchor, field)
                         .map_err(at)?;
                     let variants: Vec<Node> = patterns
                         .into_iter()
@@ -395,7 +395,7 @@ impl Compiler<'_> {
     fn patterns(
         &self,
         text: &str,
-        transform: Transform,
+        (transform, utf16): (Transform, Utf16),
         anchor: Anchor,
         field: u16,
     ) -> Result<Vec<Pattern>, String> {
@@ -427,14 +427,17 @@ impl Compiler<'_> {
             }
             Transform::Base64 => {
                 literal_only("base64")?;
-                vec![Pattern::literal(&encoding::base64(text.as_bytes())).anchored(anchor)]
+                vec![
+                    Pattern::literal(&encoding::base64(&encoding::encode(text, utf16)))
+                        .anchored(anchor),
+                ]
             }
             Transform::Base64Offset => {
                 literal_only("base64offset")?;
                 if anchor != Anchor::Contains {
                     return Err("`base64offset` must be followed by `contains`".into());
                 }
-                encoding::base64_offsets(text)
+                encoding::base64_offsets(&encoding::encode(text, utf16))
                     .iter()
                     .map(|s| Pattern::literal(s).anchored(anchor))
                     .collect()

