@@ -354,16 +354,12 @@ fn parse_rule(
             }
         },
     };
+    // `category` is our extension: a standard Sigma rule has none, and
+    // gets one from its ATT&CK tags below.
     let category = match doc.get("category") {
-        None => {
-            errs.push((
-                doc.line,
-                "missing `category` (LogSentinel extension: the alert's rule.category)".into(),
-            ));
-            None
-        }
+        None => Some(None),
         Some(n) => match n.as_str().and_then(RuleCategory::parse) {
-            Some(c) => Some(c),
+            Some(c) => Some(Some(c)),
             None => {
                 let all: Vec<&str> = RuleCategory::ALL.iter().map(|c| c.as_str()).collect();
                 errs.push((
@@ -388,6 +384,8 @@ fn parse_rule(
     let falsepositives = list("falsepositives", errs);
     let references = list("references", errs);
     let (techniques, tactics) = attack_tags(&tags, key_line("tags").unwrap_or(doc.line), errs);
+    let category =
+        category.map(|c| c.unwrap_or_else(|| RuleCategory::from_attack(&techniques, &tactics)));
     if let Some(n) = doc.get("logsource")
         && n.as_map().is_none()
         && !n.is_null()

@@ -110,6 +110,39 @@ impl RuleCategory {
         }
     }
 
+    /// The category of a rule that names none (a standard Sigma rule),
+    /// from its ATT&CK techniques (`T1110.003`) and tactic ids (`TA0004`);
+    /// `Other` when they say nothing clear.
+    pub fn from_attack(techniques: &[String], tactics: &[String]) -> RuleCategory {
+        let has = |prefix: &str| {
+            techniques
+                .iter()
+                .any(|t| t == prefix || t.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')))
+        };
+        let tactic = |name: &str| {
+            crate::attack::tactic(name).is_some_and(|t| tactics.iter().any(|x| x == t.id))
+        };
+        if has("T1110.003") {
+            RuleCategory::PasswordSpraying
+        } else if has("T1110") {
+            RuleCategory::BruteForce
+        } else if has("T1046") {
+            RuleCategory::PortScan
+        } else if has("T1595") {
+            RuleCategory::Scanner
+        } else if has("T1087") || has("T1589") {
+            RuleCategory::UserEnumeration
+        } else if tactic("privilege_escalation") {
+            RuleCategory::PrivilegeEscalation
+        } else if tactic("persistence") {
+            RuleCategory::Persistence
+        } else if tactic("defense_evasion") {
+            RuleCategory::DefenseEvasion
+        } else {
+            RuleCategory::Other
+        }
+    }
+
     pub fn parse(s: &str) -> Option<RuleCategory> {
         RuleCategory::ALL.into_iter().find(|c| c.as_str() == s)
     }

@@ -349,3 +349,20 @@ fn fail2ban_corpus_failures_match_the_service_rules() {
     assert!(checked > 100, "only {checked} corpus lines checked");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `category:` is optional for users' Sigma rules (it is then guessed from
+/// the ATT&CK tags); ours state it.
+#[test]
+fn every_builtin_rule_states_its_category() {
+    let mut missing = Vec::new();
+    for (name, text) in logsentinel_detect::builtin::files() {
+        for (i, doc) in text.split("\n---\n").enumerate() {
+            if doc.lines().any(|l| l.starts_with("title:"))
+                && !doc.lines().any(|l| l.starts_with("category:"))
+            {
+                missing.push(format!("{name} document {}", i + 1));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no `category:` in {missing:?}");
+}

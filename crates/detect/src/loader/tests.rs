@@ -287,6 +287,41 @@ fn line_of(text: &str, marker: &str) -> usize {
         .unwrap_or(0)
 }
 
+#[test]
+fn a_standard_sigma_rule_without_category_gets_one_from_its_tags() {
+    let rule = |tags: &str| {
+        let text = format!(
+            "title: t\nlevel: low\ntags: [{tags}]\ndetection:\n  s: {{user.name: x}}\n  condition: s\n"
+        );
+        match load(&text) {
+            Ok(set) => set.rules[0].category,
+            Err(e) => panic!("{tags}: {e:?}"),
+        }
+    };
+    assert_eq!(
+        rule("attack.credential_access, attack.t1110.001"),
+        RuleCategory::BruteForce
+    );
+    assert_eq!(rule("attack.t1110.003"), RuleCategory::PasswordSpraying);
+    assert_eq!(
+        rule("attack.discovery, attack.t1046"),
+        RuleCategory::PortScan
+    );
+    assert_eq!(
+        rule("attack.privilege_escalation, attack.t1548.003"),
+        RuleCategory::PrivilegeEscalation
+    );
+    assert_eq!(
+        rule("attack.persistence, attack.t1136.001"),
+        RuleCategory::Persistence
+    );
+    assert_eq!(
+        rule("attack.execution, attack.t1059.001"),
+        RuleCategory::Other
+    );
+    assert_eq!(rule("car.2016-04-005"), RuleCategory::Other);
+}
+
 /// Each case: rule text, a text on the offending line, part of the message.
 #[test]
 fn refusals_have_file_and_line() {
@@ -313,7 +348,6 @@ fn refusals_have_file_and_line() {
         (det("  s:\n    - [a]\n  condition: s\n"), "[a]", "mappings or keywords"),
         ("level: low\ncategory: other\ndetection:\n  s: {user.name: x}\n  condition: s\n".into(), "level", "missing `title`"),
         ("title: t\ncategory: other\ndetection:\n  s: {user.name: x}\n  condition: s\n".into(), "title", "missing `level`"),
-        ("title: t\nlevel: low\ndetection:\n  s: {user.name: x}\n  condition: s\n".into(), "title", "missing `category`"),
         ("title: t\nlevel: loud\ncategory: other\ndetection:\n  s: {user.name: x}\n  condition: s\n".into(), "loud", "invalid `level` `loud`"),
         ("title: t\nlevel: low\ncategory: bruteforce\ndetection:\n  s: {user.name: x}\n  condition: s\n".into(), "bruteforce", "invalid `category` `bruteforce`"),
         (format!("{ok_head}tags: [attack.t9999]\ndetection:\n  s: {{user.name: x}}\n  condition: s\n"), "tags", "unknown ATT&CK technique `T9999`"),
