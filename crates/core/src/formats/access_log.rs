@@ -22,25 +22,14 @@ const MAX_PREFIX: usize = 512;
 /// At most this many space-separated tokens before the stamp.
 const MAX_PREFIX_TOKENS: usize = 8;
 
-/// Parses the part every access log shares. Returns the event (source,
-/// user, stamp, request, status, bytes, category and outcome filled in) and
-/// what follows the bytes field: empty, or starting with a space. A line
-/// cut short inside the request or before the bytes gives what was there
-/// and `None` as the rest.
-pub fn parse_prefix<'a>(
-    line: &'a str,
-    ctx: &ParseCtx,
-    format: Format,
-) -> Option<(Event<'a>, Option<&'a str>)> {
-    let mut ev = Event::new(format, line, Timestamp::default());
-    let rest = parse_prefix_into(line, ctx, format, &mut ev)?;
-    Some((ev, rest))
-}
-
-/// [`parse_prefix`] into `ev` (which is reset once the line has proved to
-/// start like an access log, so whatever it held is replaced; on `None`
-/// it may hold a partial event). Events are large: parsing in place saves
-/// copying one from function to function.
+/// Parses the part every access log shares into `ev` (source, user,
+/// stamp, request, status, bytes, category and outcome). Returns what
+/// follows the bytes field: empty, or starting with a space; a line cut
+/// short inside the request or before the bytes gives what was there and
+/// `None` as the rest. `ev` is reset once the line has proved to start
+/// like an access log, so whatever it held is replaced; on `None` it may
+/// hold a partial event. Events are large: parsing in place saves copying
+/// one from function to function.
 pub fn parse_prefix_into<'a>(
     line: &'a str,
     ctx: &ParseCtx,

@@ -154,17 +154,13 @@ impl DecodeMemo {
     /// recently.
     fn fill(&mut self, decoder: &mut Decoder, raw: &str, mode: Mode, slot: &mut Slot) {
         slot.present = true;
-        if !DECODE_MEMO_LEN.contains(&raw.len()) {
-            let n = decoder.normalize(raw, mode, &mut slot.buf);
-            slot.changed = n.changed;
-            slot.query_at = n.query_at;
-            return;
-        }
-        if self.entries.len() != DECODE_MEMO_SLOTS {
-            self.entries = vec![MemoEntry::default(); DECODE_MEMO_SLOTS];
-        }
-        let i = super::prefilter::memo_hash(raw.as_bytes(), None) % DECODE_MEMO_SLOTS;
-        let Some(e) = self.entries.get_mut(i) else {
+        let remembered = DECODE_MEMO_LEN.contains(&raw.len()).then(|| {
+            if self.entries.len() != DECODE_MEMO_SLOTS {
+                self.entries = vec![MemoEntry::default(); DECODE_MEMO_SLOTS];
+            }
+            super::prefilter::memo_hash(raw.as_bytes(), None) % DECODE_MEMO_SLOTS
+        });
+        let Some(e) = remembered.and_then(|i| self.entries.get_mut(i)) else {
             let n = decoder.normalize(raw, mode, &mut slot.buf);
             slot.changed = n.changed;
             slot.query_at = n.query_at;

@@ -267,7 +267,7 @@ pub(crate) fn holds(kind: Kind, split: Split, text: &str) -> bool {
 /// buffers; one per matching thread.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Verdicts {
-    slots: Vec<Verdict>,
+    slots: Vec<Option<Verdict>>,
 }
 
 #[derive(Debug, Clone)]
@@ -290,34 +290,36 @@ impl Verdicts {
         if text.len() > VERDICT_MAX_LEN {
             return holds(kind, split, text);
         }
+        if self.slots.len() != VERDICT_SLOTS {
+            self.slots = vec![None; VERDICT_SLOTS];
+        }
         let salt = kind as usize * 8 + split as usize;
         let i = super::prefilter::memo_hash(text.as_bytes(), Some(salt)) % VERDICT_SLOTS;
-        if let Some(v) = self.slots.get(i)
-            && v.kind == kind
-            && v.split == split
-            && v.key == text
-        {
-            return v.holds;
+        let Some(slot) = self.slots.get_mut(i) else {
+            return holds(kind, split, text);
+        };
+        match slot {
+            Some(v) if v.kind == kind && v.split == split && v.key == text => v.holds,
+            Some(v) => {
+                let verdict = holds(kind, split, text);
+                v.kind = kind;
+                v.split = split;
+                v.key.clear();
+                v.key.push_str(text);
+                v.holds = verdict;
+                verdict
+            }
+            None => {
+                let verdict = holds(kind, split, text);
+                *slot = Some(Verdict {
+                    kind,
+                    split,
+                    key: text.to_string(),
+                    holds: verdict,
+                });
+                verdict
+            }
         }
-        let verdict = holds(kind, split, text);
-        if self.slots.len() != VERDICT_SLOTS {
-            let empty = Verdict {
-                kind,
-                split,
-                // Never equal to a value: keys are at most VERDICT_MAX_LEN.
-                key: "x".repeat(VERDICT_MAX_LEN + 1),
-                holds: false,
-            };
-            self.slots = vec![empty; VERDICT_SLOTS];
-        }
-        if let Some(v) = self.slots.get_mut(i) {
-            v.kind = kind;
-            v.split = split;
-            v.key.clear();
-            v.key.push_str(text);
-            v.holds = verdict;
-        }
-        verdict
     }
 }
 
